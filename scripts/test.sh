@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The project's one test command (README, CI): install what the tests need when missing,
+# then type-check, lint and run every test with node's test runner.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v ffprobe >/dev/null 2>&1; then
+  echo "ffprobe not found: installing Debian's ffmpeg (the tests' independent audio decoder)"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq ffmpeg >/dev/null
+fi
+if [ ! -d node_modules ]; then
+  npm ci --no-audit --no-fund
+fi
+
+echo "== type-check"; npx tsc -p tsconfig.json
+echo "== lint"; npx eslint .
+echo "== tests"
+mapfile -t files < <(find src test -name '*.test.ts' | sort)
+node --import tsx --test --test-concurrency=1 "${files[@]}"

@@ -1,0 +1,70 @@
+// buildApp(config) assembles the service from its plugins; it never listens (server.ts does),
+// so tests inject requests or listen on an ephemeral loopback port themselves.
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import type { Config } from './config/config.js';
+import type { Engine } from './engines/engine.js';
+import { createEngine } from './engines/registry.js';
+import type { Lifecycle } from './http/context.js';
+import { registerErrorHandling } from './http/errors.js';
+import { registerOpenApi } from './http/openapi.js';
+import { registerCors } from './http/cors.js';
+import { ttsRoutes } from './http/tts.js';
+import { catalogRoutes } from './http/catalog.js';
+import { healthRoutes } from './http/health.js';
+import { VERSION } from './version.js';
+
+export interface BuildOptions {
+  /** Use this engine instead of the configured one (tests wrap the real engine). */
+  engine?: Engine;
+  logger?: Logger;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    engine: Engine;
+    lifecycle: Lifecycle;
+  }
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const logger = options.logger ?? pino({ level: config.logLevel, redact: ['req.headers.authorization'] });
+  const engine = options.engine ?? createEngine(config, logger);
+  const lifecycle: Lifecycle = { shuttingDown: false };
+
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: config.maxBodyBytes,
+    // A client-supplied id is kept when it is safe to log and echo; otherwise we mint one.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false } },
+    return503OnClosing: true,
+  }) as unknown as FastifyInstance;
+
+  app.decorate('engine', engine);
+  app.decorate('lifecycle', lifecycle);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onReady', async () => {
+    await engine.start();
+  });
+  app.addHook('onClose', async () => {
+    await engine.close();
+  });
+
+  registerErrorHandling(app);
+  await registerCors(app, config.corsOrigins);
+  await registerOpenApi(app, VERSION);
+  const context = { config, engine, lifecycle };
+  await app.register(healthRoutes, context);
+  await app.register(catalogRoutes, context);
+  await app.register(ttsRoutes, context);
+  return app;
+}

@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// The `cosyfleet` command. `serve` runs the service; later issues add plan, doctor and bench.
+import { loadConfig, ConfigError } from './config/config.js';
+import { SETTINGS } from './config/settings.js';
+import { startServer } from './server.js';
+import { VERSION } from './version.js';
+
+const USAGE = `cosyfleet ${VERSION}
+
+Usage: cosyfleet <command> [--flag value ...]
+
+Commands:
+  serve      Run the HTTP service (what \`npm start\` runs)
+  config     Print the effective configuration as JSON and exit
+  help       Show this help
+
+Settings (flag / environment variable, default):
+${SETTINGS.map((s) => `  ${s.flag.padEnd(22)} ${s.env.padEnd(20)} ${typeof s.default === 'function' ? 'CPU count' : JSON.stringify(s.default)}\n      ${s.description}`).join('\n')}
+  --config FILE          COSYFLEET_CONFIG     JSON file with the same settings (camelCase keys)
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command = 'help', ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      await startServer(loadConfig({ env: process.env, argv: rest }));
+      return -1;
+    case 'config':
+      console.log(JSON.stringify(loadConfig({ env: process.env, argv: rest }), null, 2));
+      return 0;
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return 0;
+    case '--version':
+    case 'version':
+      console.log(VERSION);
+      return 0;
+    default:
+      console.error(`Unknown command "${command}".\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (err: unknown) => {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    console.error(err);
+    process.exit(1);
+  },
+);

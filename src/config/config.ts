@@ -1,0 +1,149 @@
+// One module reads the environment, command-line flags and an optional JSON config file,
+// validates everything at boot with messages that name the bad setting, and returns a frozen
+// object that is passed down explicitly (no module-level singletons).
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { SETTINGS, type ENGINE_NAMES, type LOG_LEVELS, type SettingSpec } from './settings.js';
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly engine: (typeof ENGINE_NAMES)[number];
+  readonly maxTextChars: number;
+  readonly maxSegmentChars: number;
+  readonly segmentGapMs: number;
+  readonly maxBodyBytes: number;
+  readonly espeakWorkers: number;
+  readonly corsOrigins: readonly string[];
+  readonly shutdownTimeoutMs: number;
+  readonly logLevel: (typeof LOG_LEVELS)[number];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface ConfigSources {
+  env?: NodeJS.ProcessEnv;
+  /** Arguments after the sub-command, e.g. ['--port', '9000']. */
+  argv?: readonly string[];
+  /** Values that win over everything (tests, programmatic use). */
+  overrides?: Partial<Record<keyof Config, unknown>>;
+}
+
+type Raw = { value: unknown; origin: string };
+
+export function loadConfig(sources: ConfigSources = {}): Config {
+  const env = sources.env ?? {};
+  const problems: string[] = [];
+  const flags = parseFlags(sources.argv ?? [], problems);
+
+  const configPath = (flags.get('--config') as string | undefined) ?? env.COSYFLEET_CONFIG;
+  const file = configPath ? readConfigFile(configPath, problems) : {};
+  const known = new Set<string>(SETTINGS.map((s) => s.key));
+  for (const key of Object.keys(file)) {
+    if (!known.has(key)) problems.push(`config file ${configPath}: unknown setting "${key}"`);
+  }
+  for (const flag of flags.keys()) {
+    if (flag !== '--config' && !SETTINGS.some((s) => s.flag === flag)) problems.push(`unknown flag ${flag}`);
+  }
+
+  const out: Record<string, unknown> = {};
+  for (const spec of SETTINGS as readonly SettingSpec[]) {
+    const raw = pick(spec, sources.overrides, flags, env, file, configPath);
+    if (raw === undefined) {
+      out[spec.key] = typeof spec.default === 'function' ? spec.default() : spec.default;
+      continue;
+    }
+    const parsed = coerce(spec, raw);
+    if (typeof parsed === 'string' && parsed.startsWith('\u0000')) problems.push(parsed.slice(1));
+    else out[spec.key] = parsed;
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  out.corsOrigins = Object.freeze([...(out.corsOrigins as string[])]);
+  return Object.freeze(out) as unknown as Config;
+}
+
+function pick(
+  spec: SettingSpec,
+  overrides: ConfigSources['overrides'],
+  flags: Map<string, string | true>,
+  env: NodeJS.ProcessEnv,
+  file: Record<string, unknown>,
+  configPath: string | undefined,
+): Raw | undefined {
+  const o = overrides as Record<string, unknown> | undefined;
+  if (o && o[spec.key] !== undefined) return { value: o[spec.key], origin: spec.key };
+  if (flags.has(spec.flag)) return { value: flags.get(spec.flag), origin: spec.flag };
+  const e = env[spec.env];
+  if (e !== undefined && e !== '') return { value: e, origin: spec.env };
+  if (file[spec.key] !== undefined) return { value: file[spec.key], origin: `${spec.key} in ${configPath}` };
+  return undefined;
+}
+
+/** Returns the coerced value, or a problem string prefixed with NUL. */
+function coerce(spec: SettingSpec, { value, origin }: Raw): unknown {
+  const bad = (why: string) => `\u0000${origin}=${JSON.stringify(value)}: ${why}`;
+  switch (spec.type) {
+    case 'int': {
+      const n = typeof value === 'number' ? value : typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : NaN;
+      if (!Number.isSafeInteger(n)) return bad('must be a whole number');
+      if (spec.min !== undefined && n < spec.min) return bad(`must be at least ${spec.min}`);
+      if (spec.max !== undefined && n > spec.max) return bad(`must be at most ${spec.max}`);
+      return n;
+    }
+    case 'bool': {
+      if (typeof value === 'boolean' || value === true) return value;
+      if (typeof value === 'string' && /^(1|true|yes|on)$/i.test(value)) return true;
+      if (typeof value === 'string' && /^(0|false|no|off)$/i.test(value)) return false;
+      return bad('must be true or false');
+    }
+    case 'enum': {
+      if (typeof value !== 'string' || !spec.choices?.includes(value)) return bad(`must be one of ${spec.choices?.join(', ')}`);
+      return value;
+    }
+    case 'list': {
+      if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value;
+      if (typeof value === 'string') return value.split(',').map((s) => s.trim()).filter(Boolean);
+      return bad('must be a comma-separated list');
+    }
+    case 'string': {
+      if (typeof value !== 'string' || value.trim() === '') return bad('must be a non-empty string');
+      return value;
+    }
+  }
+}
+
+function parseFlags(argv: readonly string[], problems: string[]): Map<string, string | true> {
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (!arg.startsWith('--')) {
+      problems.push(`unexpected argument "${arg}"`);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    if (eq > 0) flags.set(arg.slice(0, eq), arg.slice(eq + 1));
+    else if (i + 1 < argv.length && !(argv[i + 1] as string).startsWith('--')) flags.set(arg, argv[++i] as string);
+    else flags.set(arg, true);
+  }
+  return flags;
+}
+
+function readConfigFile(path: string, problems: string[]): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(resolve(path), 'utf8'));
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      problems.push(`config file ${path}: must hold a JSON object`);
+      return {};
+    }
+    return parsed as Record<string, unknown>;
+  } catch (err) {
+    problems.push(`config file ${path}: ${(err as Error).message}`);
+    return {};
+  }
+}

@@ -1,0 +1,96 @@
+// The engine-adapter interface, version 1. Every synthesis backend (embedded espeak, the
+// CosyVoice3 GPU worker, remote servers) implements exactly this, and must pass the
+// conformance suite in `conformance.ts`. Keep it small: the service handles segmentation,
+// resampling, encoding and transport; an engine turns one segment of text into PCM.
+import type { PcmChunk } from '../audio/pcm.js';
+
+export const ENGINE_API_VERSION = 1 as const;
+
+export const SYNTHESIS_MODES = ['preset', 'clone', 'cross_lingual', 'instruct'] as const;
+export type SynthesisMode = (typeof SYNTHESIS_MODES)[number];
+
+/** Inline annotation kinds an engine may honour (see src/text/annotations.ts). */
+export type AnnotationKind = 'cmu' | 'pinyin' | 'paralinguistic' | 'control' | 'markup';
+
+export interface EngineCapabilities {
+  readonly apiVersion: typeof ENGINE_API_VERSION;
+  /** Registry name, as in COSYFLEET_ENGINE. */
+  readonly name: string;
+  readonly description: string;
+  readonly modes: readonly SynthesisMode[];
+  /** Language codes the engine speaks (src/text/language.ts). */
+  readonly languages: readonly string[];
+  /** true when audio of one segment is yielded in several chunks as it is made. */
+  readonly streaming: boolean;
+  /** Longest segment (characters) the engine should receive in one call. */
+  readonly maxSegmentChars: number;
+  /** Sample rate of the PCM the engine yields. */
+  readonly sampleRate: number;
+  readonly batching: { readonly supported: boolean; readonly maxBatch: number };
+  /** How many segments the engine can synthesize at the same time. */
+  readonly concurrency: number;
+  readonly speed: { readonly min: number; readonly max: number };
+  /** Annotation kinds honoured; others come back as warnings. */
+  readonly annotations: readonly AnnotationKind[];
+  /** Licence of the engine's code/data that a deployer must know about. */
+  readonly license?: string;
+}
+
+export interface Voice {
+  readonly id: string;
+  readonly name: string;
+  readonly kind: 'preset';
+  readonly engine: string;
+  readonly gender?: 'female' | 'male' | 'neutral';
+  /** Languages the voice can speak; an empty list means every language of the engine. */
+  readonly languages: readonly string[];
+  readonly description?: string;
+}
+
+/** One segment of text to synthesize, already validated and segmented by the service. */
+export interface SynthesisRequest {
+  readonly text: string;
+  readonly mode: SynthesisMode;
+  readonly voice: string;
+  readonly language: string;
+  /** 1.0 = natural speed; within capabilities.speed. */
+  readonly speed: number;
+  readonly seed?: number;
+  /** Request id, for the engine's own logs. */
+  readonly requestId?: string;
+}
+
+/** An option the engine accepted but cannot honour (vercel/ai's rule: warn, never drop silently). */
+export interface SynthesisWarning {
+  readonly code: string;
+  readonly message: string;
+  readonly param?: string;
+}
+
+export interface SynthesizeOptions {
+  /** Aborting stops the engine's work for this call as soon as it can. */
+  readonly signal?: AbortSignal;
+}
+
+export interface EngineHealth {
+  readonly ready: boolean;
+  readonly detail?: string;
+}
+
+export interface Engine {
+  readonly capabilities: EngineCapabilities;
+  /** Load models / spawn workers. Called once before the first synthesize. */
+  start(): Promise<void>;
+  health(): EngineHealth;
+  listVoices(): Promise<readonly Voice[]>;
+  /**
+   * Checks a request before any audio is made: throws AppError (unsupported_mode,
+   * unsupported_language, unknown_voice, ...) for what the engine cannot do at all, and
+   * returns warnings for options it will ignore.
+   */
+  check(request: SynthesisRequest): SynthesisWarning[];
+  /** Yields mono PCM chunks at capabilities.sampleRate. */
+  synthesize(request: SynthesisRequest, options?: SynthesizeOptions): AsyncIterable<PcmChunk>;
+  /** Stop taking work, finish or abort what runs, release resources. Idempotent. */
+  close(): Promise<void>;
+}

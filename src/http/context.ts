@@ -1,0 +1,14 @@
+// What the HTTP plugins receive from buildApp: explicit dependencies, no module singletons.
+import type { Config } from '../config/config.js';
+import type { Engine } from '../engines/engine.js';
+
+export interface Lifecycle {
+  /** Set when SIGTERM/SIGINT arrives: /readyz turns red, new synthesis is refused. */
+  shuttingDown: boolean;
+}
+
+export interface AppContext {
+  readonly config: Config;
+  readonly engine: Engine;
+  readonly lifecycle: Lifecycle;
+}

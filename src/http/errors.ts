@@ -1,0 +1,83 @@
+// Turns every error into the catalog's `{error:{code,message,param}}` body. Validation errors
+// name the field; framework errors (bad JSON, oversized body, wrong content type) get their own
+// codes; anything unexpected is logged with its stack and answered as a plain 500.
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { AppError, toError } from '../errors/app-error.js';
+
+interface AjvIssue {
+  keyword: string;
+  instancePath: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((raw, request, reply) => {
+    const error = toAppError(raw);
+    if (error.status >= 500) request.log.error({ err: raw }, 'request failed');
+    else request.log.info({ code: error.code, param: error.param }, error.message);
+    if (reply.sent || reply.raw.headersSent) {
+      // A streamed response already went out; the transport layer ends it (see docs/api.md).
+      reply.raw.destroy();
+      return;
+    }
+    void reply.status(error.status).type('application/json').send(error.toJSON());
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send(new AppError('not_found', `No route ${request.method} ${request.url.split('?')[0]}.`).toJSON());
+  });
+}
+
+export function toAppError(raw: unknown): AppError {
+  if (raw instanceof AppError) return raw;
+  const err = toError(raw) as FastifyError & { validation?: AjvIssue[]; validationContext?: string };
+  if (err.validation && err.validation.length > 0) return fromValidation(err.validation, err.validationContext ?? 'body');
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new AppError('invalid_json', `The request body is not valid JSON: ${err.message}`);
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AppError('body_too_large');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new AppError('unsupported_media_type');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new AppError('invalid_request', 'Content-Length does not match the body.');
+  }
+  if (err instanceof SyntaxError) return new AppError('invalid_json', `The request body is not valid JSON: ${err.message}`);
+  if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+    return new AppError('invalid_request', err.message);
+  }
+  return new AppError('internal', undefined, { cause: err });
+}
+
+function fromValidation(issues: AjvIssue[], context: string): AppError {
+  const issue = issues[0] as AjvIssue;
+  const path = issue.instancePath.replace(/^\//, '').replace(/\//g, '.');
+  const where = (field: string) => (context === 'body' ? field : `${context}.${field}`);
+  switch (issue.keyword) {
+    case 'additionalProperties': {
+      const field = [path, String(issue.params.additionalProperty)].filter(Boolean).join('.');
+      return new AppError('unknown_field', `Unknown field "${field}".`, { param: where(field) });
+    }
+    case 'required': {
+      const field = [path, String(issue.params.missingProperty)].filter(Boolean).join('.');
+      return new AppError('missing_field', `Field "${field}" is required.`, { param: where(field) });
+    }
+    case 'type':
+      return path
+        ? new AppError('invalid_type', `Field "${path}" must be ${article(String(issue.params.type))}.`, { param: where(path) })
+        : new AppError('invalid_type', `The ${context} must be ${article(String(issue.params.type))}.`);
+    case 'enum': {
+      const allowed = (issue.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ');
+      return new AppError('invalid_value', `Field "${path}" must be one of ${allowed}.`, { param: where(path) });
+    }
+    default:
+      return new AppError('invalid_value', `Field "${path || context}" ${issue.message ?? 'is invalid'}.`, { param: path ? where(path) : null });
+  }
+}
+
+function article(type: string): string {
+  const t = type.replace(/,/g, ' or ');
+  return /^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`;
+}

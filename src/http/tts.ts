@@ -1,0 +1,116 @@
+// POST /v1/tts: the native synthesis endpoint. Everything refusable is refused before the first
+// byte (as a JSON error); after that, audio streams (chunked) or arrives whole (Content-Length).
+import { Readable } from 'node:stream';
+import type { FastifyPluginAsync } from 'fastify';
+import { AppError } from '../errors/app-error.js';
+import { SYNTHESIS_MODES } from '../engines/engine.js';
+import { AUDIO_FORMATS } from '../audio/types.js';
+import { LANGUAGE_CODES } from '../text/language.js';
+import { planSynthesis, renderAudio, type SynthesisPlan, type TtsInput } from '../services/synthesis.js';
+import { errorResponses } from './error-schema.js';
+import type { AppContext } from './context.js';
+
+export const SAMPLE_RATES = [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000] as const;
+
+const ttsBodySchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['text'],
+  properties: {
+    text: {
+      type: 'string',
+      description:
+        'Text to speak. Long text is split into segments. CMU phoneme runs such as [M][AY0][N][UW1][T] replace a word\'s pronunciation.',
+    },
+    mode: { type: 'string', enum: [...SYNTHESIS_MODES], default: 'preset', description: 'Synthesis mode; espeak supports only preset.' },
+    voice: { type: 'string', minLength: 1, maxLength: 128, description: 'Voice id from GET /v1/voices; the engine\'s first voice when omitted.' },
+    language: { type: 'string', enum: [...LANGUAGE_CODES], description: 'Language of the text; detected when omitted.' },
+    speed: { type: 'number', minimum: 0.5, maximum: 2, default: 1 },
+    seed: { type: 'integer', minimum: 0, maximum: 4294967295, description: 'Random seed, for engines that sample.' },
+    format: { type: 'string', enum: [...AUDIO_FORMATS], default: 'wav' },
+    sample_rate: { type: 'integer', enum: [...SAMPLE_RATES], description: 'Resample to this rate (default: the engine\'s native rate).' },
+    stream: { type: 'boolean', default: false, description: 'Send audio with chunked transfer as each segment is synthesized.' },
+  },
+} as const;
+
+const audioContent = Object.fromEntries(
+  ['audio/wav', 'audio/L16', 'audio/mpeg', 'audio/ogg', 'audio/flac'].map((t) => [t, { schema: { type: 'string', format: 'binary' } }]),
+);
+
+export const ttsRoutes: FastifyPluginAsync<AppContext> = async (app, { config, engine, lifecycle }) => {
+  app.post<{ Body: TtsInput }>(
+    '/v1/tts',
+    {
+      schema: {
+        summary: 'Synthesize speech',
+        tags: ['synthesis'],
+        body: ttsBodySchema,
+        response: {
+          200: {
+            description:
+              'Audio. Headers: X-Request-Id, X-Engine, X-Sample-Rate, X-Audio-Language, X-Segments, X-Warnings (JSON array of {code,message,param}).',
+            content: audioContent,
+          },
+          ...errorResponses(400, 413, 415, 422, 503),
+        },
+      },
+    },
+    async (request, reply) => {
+      if (lifecycle.shuttingDown) throw new AppError('shutting_down');
+      const health = engine.health();
+      if (!health.ready) throw new AppError('engine_unavailable', `The ${engine.capabilities.name} engine is not ready: ${health.detail ?? 'starting'}.`);
+
+      const plan = await planSynthesis(engine, config, request.body, request.id);
+      const abort = new AbortController();
+      reply.raw.on('close', () => {
+        if (!reply.raw.writableFinished) abort.abort();
+      });
+      setAudioHeaders(reply.raw, plan);
+      const audio = renderAudio(plan, abort.signal, (r) =>
+        request.log.info(
+          { engine: engine.capabilities.name, segments: r.segments, audioSeconds: round(r.audioSeconds), wallMs: Math.round(r.wallMs), firstAudioMs: r.firstAudioMs === null ? null : Math.round(r.firstAudioMs), rtf: round(r.rtf), format: plan.format, stream: plan.stream },
+          'synthesized',
+        ),
+      );
+
+      if (!plan.stream) {
+        const parts: Buffer[] = [];
+        for await (const part of audio) parts.push(part);
+        const body = Buffer.concat(parts);
+        return reply.type(plan.encoder.contentType).header('content-length', body.length).send(body);
+      }
+      // Wait for the first bytes so that a failure before any audio is still a JSON error.
+      const iterator = audio[Symbol.asyncIterator]();
+      const first = await iterator.next();
+      const body = Readable.from(resume(first, iterator), { objectMode: false });
+      body.on('error', (err) => request.log.warn({ err }, 'stream ended early; the chunked response is truncated'));
+      return reply.type(plan.encoder.contentType).send(body);
+    },
+  );
+};
+
+async function* resume(first: IteratorResult<Buffer>, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+  if (first.done) return;
+  yield first.value;
+  for (;;) {
+    const next = await rest.next();
+    if (next.done) return;
+    yield next.value;
+  }
+}
+
+function setAudioHeaders(res: { setHeader(name: string, value: string | number): unknown }, plan: SynthesisPlan): void {
+  res.setHeader('x-engine', plan.engine.capabilities.name);
+  res.setHeader('x-sample-rate', plan.encoder.outputSampleRate);
+  res.setHeader('x-audio-language', plan.language);
+  res.setHeader('x-segments', plan.segments.length);
+  if (plan.warnings.length > 0) res.setHeader('x-warnings', asciiJson(plan.warnings));
+  res.setHeader('cache-control', 'no-store');
+}
+
+/** JSON with every non-ASCII character escaped, so it is a legal header value. */
+export function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+const round = (n: number) => Math.round(n * 1000) / 1000;

@@ -1,0 +1,161 @@
+// The synthesis pipeline, independent of HTTP: validate and plan a request (everything that can
+// be refused is refused here, before any byte is sent), then render it as a stream of encoded
+// bytes: segments in order -> engine PCM chunks -> silence between segments -> resample ->
+// encode. Streaming and non-streaming responses consume the same generator.
+import { AppError } from '../errors/app-error.js';
+import type { Config } from '../config/config.js';
+import type { Engine, SynthesisMode, SynthesisWarning } from '../engines/engine.js';
+import type { AudioEncoder, AudioFormat } from '../audio/types.js';
+import { createEncoder } from '../audio/encoders.js';
+import { MP3_SAMPLE_RATES } from '../audio/mp3.js';
+import { createResampler, type Resampler } from '../audio/resample.js';
+import { segmentText } from '../text/segment.js';
+import { detectLanguage } from '../text/language.js';
+import { validateAnnotations } from '../text/annotations.js';
+
+export interface TtsInput {
+  text: string;
+  mode?: SynthesisMode;
+  voice?: string;
+  language?: string;
+  speed?: number;
+  seed?: number;
+  format?: AudioFormat;
+  sample_rate?: number;
+  stream?: boolean;
+}
+
+export interface SynthesisPlan {
+  readonly requestId: string;
+  readonly engine: Engine;
+  readonly segments: readonly string[];
+  readonly mode: SynthesisMode;
+  readonly voice: string;
+  readonly language: string;
+  readonly languageDetected: boolean;
+  readonly speed: number;
+  readonly seed: number | undefined;
+  readonly format: AudioFormat;
+  readonly stream: boolean;
+  /** Rate of the PCM fed to the encoder. */
+  readonly pcmRate: number;
+  readonly encoder: AudioEncoder;
+  /** Silence between segments. */
+  readonly gapMs: number;
+  readonly warnings: readonly SynthesisWarning[];
+}
+
+export interface RenderReport {
+  segments: number;
+  audioSeconds: number;
+  wallMs: number;
+  firstAudioMs: number | null;
+  /** Wall time / audio time. */
+  rtf: number;
+}
+
+export type PipelineConfig = Pick<Config, 'maxTextChars' | 'maxSegmentChars' | 'segmentGapMs'>;
+
+export async function planSynthesis(engine: Engine, config: PipelineConfig, input: TtsInput, requestId: string): Promise<SynthesisPlan> {
+  const text = input.text;
+  if (text.trim().length === 0) throw new AppError('empty_text', 'text must contain something to say.', { param: 'text' });
+  const chars = [...text].length;
+  if (chars > config.maxTextChars) {
+    throw new AppError('text_too_long', `text has ${chars} characters; this server accepts at most ${config.maxTextChars} per request.`, {
+      param: 'text',
+    });
+  }
+  const issues = validateAnnotations(text);
+  const issue = issues[0];
+  if (issue) {
+    const hint = issue.suggestion ? ` Did you mean ${issue.suggestion}?` : '';
+    throw new AppError('invalid_token', `Invalid token ${issue.token} at position ${issue.position}: ${issue.message}.${hint}`, { param: 'text' });
+  }
+
+  const caps = engine.capabilities;
+  const mode = input.mode ?? 'preset';
+  const voices = await engine.listVoices();
+  const voice = input.voice ?? voices[0]?.id;
+  if (!voice) throw new AppError('engine_unavailable', `The ${caps.name} engine has no voices.`);
+  const languageDetected = input.language === undefined;
+  const language = input.language ?? detectLanguage(text);
+  const speed = input.speed ?? 1;
+  if (speed < caps.speed.min || speed > caps.speed.max) {
+    throw new AppError('invalid_value', `speed must be between ${caps.speed.min} and ${caps.speed.max} for the ${caps.name} engine.`, { param: 'speed' });
+  }
+
+  const format = input.format ?? 'wav';
+  const pcmRate = input.sample_rate ?? caps.sampleRate;
+  if (format === 'mp3' && !(MP3_SAMPLE_RATES as readonly number[]).includes(pcmRate)) {
+    throw new AppError('unsupported_sample_rate', `mp3 cannot carry ${pcmRate} Hz; use one of ${MP3_SAMPLE_RATES.join(', ')}.`, {
+      param: 'sample_rate',
+    });
+  }
+
+  const maxChars = config.maxSegmentChars > 0 ? Math.min(config.maxSegmentChars, caps.maxSegmentChars) : caps.maxSegmentChars;
+  const segments = segmentText(text, { maxChars, language });
+  const warnings: SynthesisWarning[] = [];
+  const seen = new Set<string>();
+  for (const segment of segments) {
+    for (const w of engine.check({ text: segment, mode, voice, language, speed, seed: input.seed, requestId })) {
+      if (!seen.has(w.code)) warnings.push(w);
+      seen.add(w.code);
+    }
+  }
+  const stream = input.stream ?? false;
+  const encoder = await createEncoder(format, { sampleRate: pcmRate, streaming: stream });
+  return { requestId, engine, segments, mode, voice, language, languageDetected, speed, seed: input.seed, format, stream, pcmRate, encoder, gapMs: config.segmentGapMs, warnings };
+}
+
+/**
+ * Renders a plan as encoded bytes. Segments are synthesized strictly in order and only when the
+ * consumer asks for more, so a streaming client gets the first segment's audio while later
+ * segments are still unsynthesized, and stopping the iteration (or `signal`) stops the engine.
+ */
+export async function* renderAudio(plan: SynthesisPlan, signal: AbortSignal, report?: (r: RenderReport) => void): AsyncGenerator<Buffer> {
+  const { engine, encoder } = plan;
+  const engineRate = engine.capabilities.sampleRate;
+  const started = performance.now();
+  let firstAudioMs: number | null = null;
+  let samplesOut = 0;
+  let resampler: Resampler | null = null;
+  const gap = new Float32Array(Math.round((engineRate * plan.gapMs) / 1000));
+  try {
+    resampler = await createResampler(engineRate, plan.pcmRate);
+    const emit = function* (samples: Float32Array): Generator<Buffer> {
+      const pcm = (resampler as Resampler).process(samples);
+      samplesOut += pcm.length;
+      for (const b of encoder.write(pcm)) if (b.length > 0) yield b;
+    };
+    for (let i = 0; i < plan.segments.length; i++) {
+      if (signal.aborted) throw new AppError('cancelled');
+      const request = {
+        text: plan.segments[i] as string,
+        mode: plan.mode,
+        voice: plan.voice,
+        language: plan.language,
+        speed: plan.speed,
+        seed: plan.seed,
+        requestId: plan.requestId,
+      };
+      for await (const chunk of engine.synthesize(request, { signal })) {
+        if (chunk.sampleRate !== engineRate) {
+          throw new AppError('engine_failed', `engine yielded ${chunk.sampleRate} Hz, declared ${engineRate} Hz`);
+        }
+        for (const b of emit(chunk.samples)) {
+          firstAudioMs ??= performance.now() - started;
+          yield b;
+        }
+      }
+      if (i < plan.segments.length - 1 && gap.length > 0) yield* emit(gap);
+    }
+    const tail = resampler.flush();
+    samplesOut += tail.length;
+    for (const b of [...encoder.write(tail), ...encoder.end()]) if (b.length > 0) yield b;
+    const wallMs = performance.now() - started;
+    const audioSeconds = samplesOut / plan.pcmRate;
+    report?.({ segments: plan.segments.length, audioSeconds, wallMs, firstAudioMs, rtf: audioSeconds > 0 ? wallMs / 1000 / audioSeconds : 0 });
+  } finally {
+    resampler?.destroy();
+  }
+}
