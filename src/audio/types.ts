@@ -25,6 +25,12 @@ export interface AudioEncoder {
   readonly outputSampleRate: number;
   write(samples: Float32Array): Buffer[];
   end(): Buffer[];
+  /**
+   * Abandons the stream without producing the rest (client went away, synthesis failed) and
+   * frees codec memory right away. Idempotent, also safe after end(). Optional in the contract;
+   * the WASM-backed encoders also free themselves when garbage-collected, just later.
+   */
+  close?(): void;
 }
 
 export interface DecodedAudio {

@@ -1,0 +1,53 @@
+// Wraps a real engine to observe (and optionally hold back) segment calls. It delegates every
+// call to the wrapped engine; nothing about synthesis is faked.
+import type { PcmChunk } from '../../src/audio/pcm.js';
+import type { Engine, SynthesisRequest, SynthesizeOptions } from '../../src/engines/engine.js';
+
+export class ObservedEngine implements Engine {
+  readonly events: string[] = [];
+  segmentsStarted = 0;
+  segmentsFinished = 0;
+  abortedSignals = 0;
+  /** When set, the segment with this index waits for `release()` before synthesizing. */
+  holdSegment: number | null = null;
+  private releaseHold: () => void = () => {};
+  private readonly held = new Promise<void>((resolve) => (this.releaseHold = resolve));
+
+  constructor(readonly inner: Engine) {}
+
+  get capabilities() {
+    return this.inner.capabilities;
+  }
+  start() {
+    return this.inner.start();
+  }
+  health() {
+    return this.inner.health();
+  }
+  listVoices() {
+    return this.inner.listVoices();
+  }
+  check(request: SynthesisRequest) {
+    return this.inner.check(request);
+  }
+  close() {
+    return this.inner.close();
+  }
+  release(): void {
+    this.events.push('released');
+    this.releaseHold();
+  }
+
+  async *synthesize(request: SynthesisRequest, options: SynthesizeOptions = {}): AsyncGenerator<PcmChunk> {
+    const index = this.segmentsStarted++;
+    options.signal?.addEventListener('abort', () => this.abortedSignals++, { once: true });
+    if (index === this.holdSegment) {
+      this.events.push(`segment ${index} held`);
+      await this.held;
+    }
+    this.events.push(`segment ${index} start`);
+    yield* this.inner.synthesize(request, options);
+    this.segmentsFinished++;
+    this.events.push(`segment ${index} end`);
+  }
+}
