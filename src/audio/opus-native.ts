@@ -24,6 +24,8 @@ const ENCODERS_PER_INSTANCE = 64;
 
 interface Instance {
   module: OpusNativeModule;
+  /** Settles when the module is usable; callers that reserved a slot wait on it. */
+  ready: Promise<unknown>;
   live: number;
 }
 
@@ -33,19 +35,30 @@ async function acquireInstance(): Promise<Instance> {
   let inst = instances.find((i) => i.live < ENCODERS_PER_INSTANCE);
   if (!inst) {
     const module = opusNativeFactory();
-    await module.ready;
-    // Another caller may have filled the pool while we awaited; ours is still a valid home.
-    inst = { module, live: 0 };
+    inst = { module, ready: module.ready, live: 0 };
     instances.push(inst);
   }
+  // Reserve the slot before awaiting: otherwise every caller in a burst finds no room (the
+  // new instance is not listed yet) and instantiates its own 16 MiB module.
   inst.live++;
+  try {
+    await inst.ready;
+  } catch (err) {
+    // A module that failed to start must not stay in the pool for later callers.
+    const at = instances.indexOf(inst);
+    if (at >= 0) instances.splice(at, 1);
+    throw err;
+  }
   return inst;
 }
 
 function releaseInstance(inst: Instance): void {
   inst.live--;
   // Keep one instance warm; extra ones made for a burst are dropped once idle.
-  if (inst.live === 0 && instances.length > 1) instances.splice(instances.indexOf(inst), 1);
+  if (inst.live === 0 && instances.length > 1) {
+    const at = instances.indexOf(inst);
+    if (at >= 0) instances.splice(at, 1);
+  }
 }
 
 interface NativeResources {

@@ -15,13 +15,20 @@ export function int16ToFloat32(input: Int16Array): Float32Array {
   return out;
 }
 
+/**
+ * One float sample as a 16-bit integer value. Scaling by 32768 (and clipping +1.0 to 32767)
+ * makes this the exact inverse of int16ToFloat32, so engine int16 audio passes through the
+ * float pipeline into WAV/FLAC bit for bit; it is also how ffmpeg converts flt to s16.
+ */
+export function floatToInt16Sample(sample: number): number {
+  const v = Math.round(sample * 32768);
+  return v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+}
+
 /** Converts float32 in [-1, 1] to signed 16-bit PCM, clipping out-of-range values. */
 export function float32ToInt16(input: Float32Array): Int16Array {
   const out = new Int16Array(input.length);
-  for (let i = 0; i < input.length; i++) {
-    const s = Math.max(-1, Math.min(1, input[i] as number));
-    out[i] = s < 0 ? Math.round(s * 32768) : Math.round(s * 32767);
-  }
+  for (let i = 0; i < input.length; i++) out[i] = floatToInt16Sample(input[i] as number);
   return out;
 }
 

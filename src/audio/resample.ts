@@ -24,6 +24,11 @@ export interface Resampler {
  * that mishandles subarray inputs, so we never send more than fits both ways.
  */
 const TRANSFER_FLOATS = 1_000_000;
+/**
+ * libsamplerate-js refuses rates above this with a thrown string, not an Error; we check first
+ * so callers (the Opus encoder at 96 kHz input, say) get a RangeError like any other bad rate.
+ */
+const MAX_SRC_RATE = 192000;
 /** Zeros fed per round while draining; several rounds if the filter is longer. */
 const DRAIN_BLOCK = 1024;
 
@@ -118,6 +123,9 @@ export async function createResampler(from: number, to: number, quality: Resampl
   assertSampleRate(from, 'input sample rate');
   assertSampleRate(to, 'output sample rate');
   if (from === to) return new IdentityResampler(from, to);
+  if (from > MAX_SRC_RATE || to > MAX_SRC_RATE) {
+    throw new RangeError(`resampling supports rates up to ${MAX_SRC_RATE} Hz, got ${from} -> ${to}`);
+  }
   const { ConverterType } = LibSampleRate;
   const converterType = quality === 'fastest' ? ConverterType.SRC_SINC_FASTEST : ConverterType.SRC_SINC_MEDIUM_QUALITY;
   const src = await LibSampleRate.create(1, from, to, { converterType });

@@ -1,7 +1,7 @@
 // Little-endian signed 16-bit PCM bytes, the sample layout of WAV data and of the raw `pcm`
 // format. Kept apart from pcm.ts (the engine-facing contract) because only encoders need bytes.
 import { endianness } from 'node:os';
-import { float32ToInt16 } from './pcm.js';
+import { float32ToInt16, floatToInt16Sample } from './pcm.js';
 
 const HOST_IS_LITTLE_ENDIAN = endianness() === 'LE';
 
@@ -20,10 +20,7 @@ export function float32ToS16le(samples: Float32Array): Buffer {
  * frame by frame reuse one array instead of allocating per call.
  */
 export function quantizeInt16Into(input: Float32Array, out: Int16Array | Int32Array, offset = 0): void {
-  for (let i = 0; i < input.length; i++) {
-    const s = Math.max(-1, Math.min(1, input[i] as number));
-    out[offset + i] = s < 0 ? Math.round(s * 32768) : Math.round(s * 32767);
-  }
+  for (let i = 0; i < input.length; i++) out[offset + i] = floatToInt16Sample(input[i] as number);
 }
 
 /** Throws a RangeError unless `rate` is a plausible audio sample rate. */

@@ -207,3 +207,84 @@ export function toneThenSilence(sampleRate: number, toneSeconds: number, totalSe
   out.set(sine(440, sampleRate, toneSeconds));
   return out;
 }
+
+/**
+ * Deterministic, irregular chunk sizes summing to `total`: mostly a few hundred to a few
+ * thousand samples, with empty and single-sample writes mixed in, because codecs that buffer
+ * frames break at boundaries a regular chunk size never hits.
+ */
+export function irregularChunks(total: number, seed = 1, max = 3000): number[] {
+  let state = seed >>> 0 || 1;
+  const next = (): number => {
+    // xorshift32: reproducible across runs, so a failure can be replayed.
+    state ^= state << 13;
+    state >>>= 0;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    state >>>= 0;
+    return state;
+  };
+  const sizes: number[] = [];
+  let left = total;
+  while (left > 0) {
+    const r = next() % 16;
+    const size = r === 0 ? 0 : r === 1 ? 1 : 1 + (next() % max);
+    const n = Math.min(size, left);
+    sizes.push(n);
+    left -= n;
+  }
+  return sizes;
+}
+
+/** Feeds `input` to `encoder` in chunks of `sizes` (which must sum to its length), then end(). */
+export function runEncoderChunks(encoder: AudioEncoder, input: Float32Array, sizes: readonly number[]): EncodedRun {
+  const parts: Buffer[] = [];
+  let at = 0;
+  let firstWriteBytes = -1;
+  for (const n of sizes) {
+    const out = encoder.write(input.subarray(at, at + n));
+    if (firstWriteBytes < 0) firstWriteBytes = out.reduce((s, b) => s + b.length, 0);
+    parts.push(...out);
+    at += n;
+  }
+  assert.equal(at, input.length, 'chunk sizes cover the input');
+  const end = encoder.end();
+  parts.push(...end);
+  return { bytes: Buffer.concat(parts), firstWriteBytes: Math.max(0, firstWriteBytes), endBytes: end.reduce((s, b) => s + b.length, 0) };
+}
+
+/**
+ * The lag (in samples, within ±maxLag) at which `signal` best matches `reference`, by
+ * normalised cross-correlation. Positive: `signal` is late. Use a non-periodic reference
+ * (a chirp), or the answer is only known modulo the period.
+ */
+export function bestLag(reference: ArrayLike<number>, signal: ArrayLike<number>, maxLag: number): { lag: number; correlation: number } {
+  let best = { lag: 0, correlation: -Infinity };
+  const n = Math.min(reference.length, signal.length);
+  for (let lag = -maxLag; lag <= maxLag; lag++) {
+    let dot = 0;
+    let e1 = 0;
+    let e2 = 0;
+    for (let i = Math.max(0, -lag); i < n && i + lag < n; i++) {
+      const a = reference[i] as number;
+      const b = signal[i + lag] as number;
+      dot += a * b;
+      e1 += a * a;
+      e2 += b * b;
+    }
+    const c = e1 > 0 && e2 > 0 ? dot / Math.sqrt(e1 * e2) : 0;
+    if (c > best.correlation) best = { lag, correlation: c };
+  }
+  return best;
+}
+
+/** A linear chirp from `f0` to `f1` Hz: unlike a sine, its alignment is unambiguous. */
+export function chirp(f0: number, f1: number, sampleRate: number, seconds: number, amplitude = 0.5): Float32Array {
+  const out = new Float32Array(Math.round(sampleRate * seconds));
+  const k = (f1 - f0) / seconds;
+  for (let i = 0; i < out.length; i++) {
+    const t = i / sampleRate;
+    out[i] = amplitude * Math.sin(2 * Math.PI * (f0 * t + (k * t * t) / 2));
+  }
+  return out;
+}

@@ -32,6 +32,8 @@ describe('streaming and cancellation', () => {
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('x-segments'), '10');
     const reader = res.body!.getReader();
+    // A server that buffered the response would never answer this read: segment 9 is held
+    // until the client has audio, so the race times out instead.
     const first = await Promise.race([reader.read(), sleep(20_000).then(() => null)]);
     assert.ok(first && !first.done && first.value.length > 0, 'first chunk arrived while the last segment was held back');
     engine.events.push('client got first chunk');
@@ -44,7 +46,8 @@ describe('streaming and cancellation', () => {
     }
     const order = engine.events;
     assert.ok(order.indexOf('client got first chunk') < order.indexOf('segment 9 start'), order.join(' | '));
-    assert.ok(order.indexOf('segment 0 end') < order.indexOf('client got first chunk'), order.join(' | '));
+    // Audio is streamed within a segment too, so the first bytes may leave before segment 0 ends.
+    assert.ok(order.indexOf('segment 0 start') < order.indexOf('client got first chunk'), order.join(' | '));
     assert.equal(engine.segmentsFinished, 10);
     assert.ok(total / 2 / 22050 > 10, 'ten sentences of audio arrived');
   });

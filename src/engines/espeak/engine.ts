@@ -96,24 +96,31 @@ export class EspeakEngine implements Engine {
 
   synthesize(request: SynthesisRequest, options: SynthesizeOptions = {}): AsyncIterable<PcmChunk> {
     const preset = this.preset(request.voice);
-    const voice = espeakVoiceId(request.language, preset);
-    const { input } = toEspeakInput(request.text, request.language);
+    const { pieces } = toEspeakInput(request.text, request.language);
     const abort = new AbortController();
     const forward = () => abort.abort();
     options.signal?.addEventListener('abort', forward, { once: true });
     const queue = new AsyncQueue<PcmChunk>(() => abort.abort());
-    this.pool
-      .run(
-        {
-          text: input,
-          voice,
-          rate: Math.round(BASE_WPM * request.speed),
-          onChunk: (samples) => queue.push({ samples: int16ToFloat32(samples), sampleRate: ESPEAK_SAMPLE_RATE }),
-        },
-        abort.signal,
-      )
+    const rate = Math.round(BASE_WPM * request.speed);
+    const run = async (): Promise<boolean> => {
+      // Pieces in other languages (a CMU word inside Mandarin text) are separate jobs in order.
+      for (const piece of pieces) {
+        const { aborted } = await this.pool.run(
+          {
+            text: piece.input,
+            voice: espeakVoiceId(piece.language, preset),
+            rate,
+            onChunk: (samples) => queue.push({ samples: int16ToFloat32(samples), sampleRate: ESPEAK_SAMPLE_RATE }),
+          },
+          abort.signal,
+        );
+        if (aborted) return false;
+      }
+      return true;
+    };
+    run()
       .then(
-        ({ aborted }) => (aborted ? queue.fail(new AppError('cancelled')) : queue.end()),
+        (completed) => (completed ? queue.end() : queue.fail(new AppError('cancelled'))),
         (err: unknown) => queue.fail(new AppError('engine_failed', `espeak failed: ${(err as Error).message}`, { cause: err })),
       )
       .finally(() => options.signal?.removeEventListener('abort', forward));

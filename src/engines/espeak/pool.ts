@@ -40,7 +40,20 @@ interface Slot {
   current: Pending | null;
 }
 
-const workerUrl = new URL(`./worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+const fromSource = import.meta.url.endsWith('.ts');
+const workerUrl = new URL(`./worker${fromSource ? '.ts' : '.js'}`, import.meta.url);
+
+/**
+ * Running from source (tests, `npm run dev`), Node 20 gives workers neither the main thread's
+ * module hooks nor a way to load a .ts entry with --import tsx, so a tiny eval bootstrap
+ * registers tsx inside the worker first. The built package starts worker.js directly.
+ */
+function spawnWorker(workerData: unknown): Worker {
+  if (!fromSource) return new Worker(workerUrl, { workerData });
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const bootstrap = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(workerUrl.href)}); });`;
+  return new Worker(bootstrap, { eval: true, workerData });
+}
 
 export class EspeakPool {
   private readonly slots: Slot[] = [];
@@ -115,7 +128,7 @@ export class EspeakPool {
   private spawn(): Promise<void> {
     const abortFlag = new SharedArrayBuffer(4);
     const init: WorkerInit = { abortFlag };
-    const worker = new Worker(workerUrl, { workerData: init });
+    const worker = spawnWorker(init);
     const slot: Slot = { worker, abort: new Int32Array(abortFlag), ready: false, current: null };
     this.slots.push(slot);
     return new Promise((resolve, reject) => {
