@@ -59,6 +59,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await engine.close();
   });
 
+  // Every body this API takes is JSON (multipart arrives per route with its own limits); a
+  // text/plain body would otherwise reach the schema as a string and get a confusing 400.
+  app.removeContentTypeParser('text/plain');
   registerErrorHandling(app);
   await registerCors(app, config.corsOrigins);
   await registerOpenApi(app, VERSION);

@@ -146,6 +146,9 @@ describe('validateAnnotations', () => {
     assert.equal(suggestion('[h][ǎng]'.replace('ǎng', 'ǎnx')), '[ǎng]');
     // Decomposed tone mark (i + combining caron): same letters, wrong Unicode form.
     assert.equal(suggestion('[j][i\u030C]'), '[ǐ]');
+    // Tone mark on the wrong vowel: same letters and tone beats the nearest edit.
+    assert.equal(suggestion('[x][iaǒ]'), '[iǎo]');
+    assert.equal(suggestion('[x][ǐao]'), '[iǎo]');
     assert.equal(suggestion('<|endofprmpt|>'), '<|endofprompt|>');
     assert.equal(suggestion('<strng>x</strong>'), '<strong>');
   });

@@ -356,6 +356,20 @@ function candidatesFor(kind: TokenKind): Iterable<string> {
   }
 }
 
+const TONE_OF_MARK: Readonly<Record<string, number>> = { '\u0304': 1, '\u0301': 2, '\u030C': 3, '\u0300': 4 };
+
+/** Letters without tone marks (ü kept) plus the tone number: `[iaǒ]` and `[iǎo]` → `[iao]3`. */
+function pinyinToneKey(token: string): string {
+  let letters = '';
+  let tone = 0;
+  for (const ch of token.normalize('NFD')) {
+    const t = TONE_OF_MARK[ch];
+    if (t === undefined) letters += ch;
+    else tone = t;
+  }
+  return `${letters.normalize('NFC')}${tone}`;
+}
+
 function suggestFor(token: AnnotationToken): string | undefined {
   const content = token.text.slice(1, -1);
   // Exact matches after fixing case or Unicode form are better than any edit-distance guess.
@@ -365,6 +379,12 @@ function suggestFor(token: AnnotationToken): string | undefined {
   if (PINYIN_TOKENS.has(nfc) || PARALINGUISTIC_TOKENS.has(nfc)) return nfc;
   const lower = token.text.toLowerCase();
   if (PINYIN_TOKENS.has(lower) || PARALINGUISTIC_TOKENS.has(lower)) return lower;
+  if (token.kind === 'pinyin') {
+    // A tone mark on the wrong vowel ([iaǒ] for [iǎo]) is one letter apart by edit distance
+    // from many finals; the same letters with the same tone is the one the writer meant.
+    const key = pinyinToneKey(lower);
+    for (const candidate of PINYIN_TOKENS) if (pinyinToneKey(candidate) === key) return candidate;
+  }
   const len = Array.from(token.kind === 'control' || token.kind === 'markup' ? token.text : content).length;
   return nearest(nfc, candidatesFor(token.kind), Math.max(1, Math.floor(len / 2)));
 }
