@@ -52,6 +52,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  app.addHook('onSend', async (_request, reply) => {
+    // Tell keep-alive clients not to reuse a connection to a server that is going away.
+    if (lifecycle.shuttingDown) reply.header('connection', 'close');
+  });
   app.addHook('onReady', async () => {
     await engine.start();
   });

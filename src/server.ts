@@ -25,7 +25,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
         process.exit(1);
       }, config.shutdownTimeoutMs);
       force.unref();
+      // Keep-alive sockets that finish their last response during the drain would hold close()
+      // open until the force timeout; Node only closes the ones idle when close() starts.
+      const reap = setInterval(() => app.server.closeIdleConnections(), 100);
+      reap.unref();
       await app.close();
+      clearInterval(reap);
       clearTimeout(force);
       app.log.info('shut down cleanly');
     })();

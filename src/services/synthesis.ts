@@ -142,10 +142,10 @@ export async function* renderAudio(plan: SynthesisPlan, signal: AbortSignal, rep
         if (chunk.sampleRate !== engineRate) {
           throw new AppError('engine_failed', `engine yielded ${chunk.sampleRate} Hz, declared ${engineRate} Hz`);
         }
-        for (const b of emit(chunk.samples)) {
-          firstAudioMs ??= performance.now() - started;
-          yield b;
-        }
+        // First engine audio, not first encoded byte: a non-streamed WAV holds every byte until
+        // the end, but the engine's latency is what capacity planning needs.
+        firstAudioMs ??= performance.now() - started;
+        yield* emit(chunk.samples);
       }
       if (i < plan.segments.length - 1 && gap.length > 0) yield* emit(gap);
     }
