@@ -1,6 +1,8 @@
 // Wraps a real engine to observe (and optionally hold back) segment calls. It delegates every
-// call to the wrapped engine; nothing about synthesis is faked.
+// call to the wrapped engine; nothing about synthesis is faked. `failSegment` injects an
+// engine failure after real audio, standing in for a worker crash (issue 4 kills real ones).
 import type { PcmChunk } from '../../src/audio/pcm.js';
+import { AppError } from '../../src/errors/app-error.js';
 import type { Engine, SynthesisRequest, SynthesizeOptions } from '../../src/engines/engine.js';
 
 export class ObservedEngine implements Engine {
@@ -10,6 +12,8 @@ export class ObservedEngine implements Engine {
   abortedSignals = 0;
   /** When set, the segment with this index waits for `release()` before synthesizing. */
   holdSegment: number | null = null;
+  /** When set, the segment with this index fails after its audio, as a crashed engine would. */
+  failSegment: number | null = null;
   private releaseHold: () => void = () => {};
   private readonly held = new Promise<void>((resolve) => (this.releaseHold = resolve));
 
@@ -47,6 +51,10 @@ export class ObservedEngine implements Engine {
     }
     this.events.push(`segment ${index} start`);
     yield* this.inner.synthesize(request, options);
+    if (index === this.failSegment) {
+      this.events.push(`segment ${index} failed`);
+      throw new AppError('engine_failed', `injected failure in segment ${index}`);
+    }
     this.segmentsFinished++;
     this.events.push(`segment ${index} end`);
   }

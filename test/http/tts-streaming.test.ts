@@ -34,7 +34,7 @@ describe('streaming and cancellation', () => {
     const reader = res.body!.getReader();
     // A server that buffered the response would never answer this read: segment 9 is held
     // until the client has audio, so the race times out instead.
-    const first = await Promise.race([reader.read(), sleep(20_000).then(() => null)]);
+    const first = await Promise.race([reader.read(), sleep(20_000, null, { ref: false })]);
     assert.ok(first && !first.done && first.value.length > 0, 'first chunk arrived while the last segment was held back');
     engine.events.push('client got first chunk');
     engine.release();
@@ -73,5 +73,32 @@ describe('streaming and cancellation', () => {
     // The service keeps serving.
     const ok = await postJson(`${server.url}/v1/tts`, { text: 'Still here.', format: 'pcm' });
     assert.equal(ok.status, 200);
+  });
+
+  it('an engine failure mid-stream truncates the chunked response; before any audio it is a JSON error', async () => {
+    const engine = new ObservedEngine(new EspeakEngine({ workers: 1 }));
+    engine.failSegment = 3;
+    server = await startTestServer({ maxSegmentChars: 60 }, { engine });
+    const res = await postJson(`${server.url}/v1/tts`, { text: TEN, language: 'en', format: 'pcm', stream: true });
+    assert.equal(res.status, 200);
+    const reader = res.body!.getReader();
+    let received = 0;
+    const failure = await (async () => {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return null;
+        received += value.length;
+      }
+    })().catch((err: unknown) => err);
+    assert.ok(failure instanceof Error, 'the client sees an incomplete response, not a clean end');
+    assert.ok(received > 0, 'audio of the segments before the failure arrived');
+    assert.ok(engine.events.includes('segment 3 failed'));
+    assert.equal(engine.segmentsStarted, 4, 'no segment after the failure was started');
+
+    engine.failSegment = engine.segmentsStarted + 3; // segment indices count across requests
+    const whole = await postJson(`${server.url}/v1/tts`, { text: TEN, language: 'en', format: 'pcm' });
+    assert.equal(whole.status, 502);
+    const body = (await whole.json()) as { error: { code: string } };
+    assert.equal(body.error.code, 'engine_failed');
   });
 });
