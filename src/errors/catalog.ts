@@ -22,7 +22,6 @@ export const ERRORS = {
   unsupported_media_type: { status: 415, retryable: false, message: 'The request body must be application/json.' },
   body_too_large: { status: 413, retryable: false, message: 'The request body is larger than this server accepts.' },
   not_found: { status: 404, retryable: false, message: 'No such route.' },
-  method_not_allowed: { status: 405, retryable: false, message: 'This route does not accept that method.' },
   unknown_voice: { status: 400, retryable: false, message: 'The request names a voice this engine does not have.' },
   unsupported_mode: { status: 422, retryable: false, message: 'The engine does not support this synthesis mode.' },
   unsupported_language: { status: 422, retryable: false, message: 'The engine does not support this language.' },

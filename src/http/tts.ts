@@ -34,7 +34,7 @@ const ttsBodySchema = {
 } as const;
 
 const audioContent = Object.fromEntries(
-  ['audio/wav', 'audio/L16', 'audio/mpeg', 'audio/ogg', 'audio/flac'].map((t) => [t, { schema: { type: 'string', format: 'binary' } }]),
+  ['audio/wav', 'audio/pcm', 'audio/mpeg', 'audio/ogg', 'audio/flac'].map((t) => [t, { schema: { type: 'string', format: 'binary' } }]),
 );
 
 export const ttsRoutes: FastifyPluginAsync<AppContext> = async (app, { config, engine, lifecycle }) => {

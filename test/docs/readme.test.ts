@@ -77,3 +77,18 @@ describe('README', () => {
     assert.ok(languages.has('cmn') && languages.has('en'), [...languages].join(','));
   });
 });
+
+describe('docs/api.md', () => {
+  it('lists every code of the error catalog with its status and retryability', async () => {
+    const { ERRORS } = await import('../../src/errors/catalog.js');
+    const api = await readFile(new URL('../../docs/api.md', import.meta.url), 'utf8');
+    const table = /<!-- error-table:start -->\n([\s\S]*?)\n<!-- error-table:end -->/.exec(api)?.[1] ?? '';
+    const rows = table.split('\n').slice(2);
+    assert.equal(rows.length, Object.keys(ERRORS).length, 'one row per catalog code');
+    for (const [code, spec] of Object.entries(ERRORS)) {
+      const row = rows.find((r) => r.startsWith(`| \`${code}\` |`));
+      assert.ok(row, `docs/api.md lacks ${code}`);
+      assert.match(row, new RegExp(`^\\| \`${code}\` \\| ${spec.status} \\| ${spec.retryable ? 'yes' : 'no'} \\|`));
+    }
+  });
+});
