@@ -69,7 +69,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerErrorHandling(app);
   await registerCors(app, config.corsOrigins);
   await registerOpenApi(app, VERSION);
-  const context = { config, engine, lifecycle };
+  const context = { config, engine, lifecycle, planServices: {} };
   await app.register(healthRoutes, context);
   await app.register(catalogRoutes, context);
   await app.register(ttsRoutes, context);

@@ -1,10 +1,11 @@
-// The engine-adapter interface, version 1. Every synthesis backend (embedded espeak, the
+// The engine-adapter interface, version 2 (v2 added voice prompts, prepareVoice and
+// instructions; a v1 engine is a v2 engine without prepareVoice that warns about both). Every synthesis backend (embedded espeak, the
 // CosyVoice3 GPU worker, remote servers) implements exactly this, and must pass the
 // conformance suite in `conformance.ts`. Keep it small: the service handles segmentation,
 // resampling, encoding and transport; an engine turns one segment of text into PCM.
 import type { PcmChunk } from '../audio/pcm.js';
 
-export const ENGINE_API_VERSION = 1 as const;
+export const ENGINE_API_VERSION = 2 as const;
 
 export const SYNTHESIS_MODES = ['preset', 'clone', 'cross_lingual', 'instruct'] as const;
 export type SynthesisMode = (typeof SYNTHESIS_MODES)[number];
@@ -36,15 +37,41 @@ export interface EngineCapabilities {
   readonly license?: string;
 }
 
+export type VoiceKind = 'preset' | 'cloned';
+
 export interface Voice {
   readonly id: string;
   readonly name: string;
-  readonly kind: 'preset';
+  /** `preset`: built into the engine; `cloned`: from the voice library (a prompt recording). */
+  readonly kind: VoiceKind;
   readonly engine: string;
   readonly gender?: 'female' | 'male' | 'neutral';
   /** Languages the voice can speak; an empty list means every language of the engine. */
   readonly languages: readonly string[];
   readonly description?: string;
+}
+
+/**
+ * A cloned voice as an engine sees it: the library's normalized prompt (16 kHz mono) and its
+ * transcript. `id` is stable, so an engine may cache features computed from it (CosyVoice3's
+ * add_zero_shot_spk) and `version` changes whenever the prompt does.
+ */
+export interface VoicePrompt {
+  readonly id: string;
+  readonly version: number;
+  readonly transcript: string;
+  readonly language: string;
+  readonly sampleRate: number;
+  /** Loads the prompt samples (float32 mono at sampleRate). */
+  loadAudio(): Promise<Float32Array>;
+}
+
+/** A natural-language instruction: a trained key (`dialect:sichuan`) or free text. */
+export interface Instruction {
+  /** Key from the trained list (src/text/instructions.ts), when the request used one. */
+  readonly key?: string;
+  /** The instruction text the model receives, already in the model's wrapper format. */
+  readonly text: string;
 }
 
 /** One segment of text to synthesize, already validated and segmented by the service. */
@@ -56,6 +83,10 @@ export interface SynthesisRequest {
   /** 1.0 = natural speed; within capabilities.speed. */
   readonly speed: number;
   readonly seed?: number;
+  /** Present when `voice` is a cloned voice from the library (modes clone, cross_lingual, instruct). */
+  readonly prompt?: VoicePrompt;
+  /** Present in mode `instruct`. */
+  readonly instruction?: Instruction;
   /** Request id, for the engine's own logs. */
   readonly requestId?: string;
 }
@@ -83,6 +114,12 @@ export interface Engine {
   start(): Promise<void>;
   health(): EngineHealth;
   listVoices(): Promise<readonly Voice[]>;
+  /**
+   * Optional: compute and cache whatever the engine derives from a cloned voice's prompt, once
+   * per voice (and version) per worker, so requests then pass only the id. Engines without
+   * such a cache omit it. Called when a voice is added and before first use after a restart.
+   */
+  prepareVoice?(voice: VoicePrompt): Promise<void>;
   /**
    * Checks a request before any audio is made: throws AppError (unsupported_mode,
    * unsupported_language, unknown_voice, ...) for what the engine cannot do at all, and

@@ -1,6 +1,7 @@
 // What the HTTP plugins receive from buildApp: explicit dependencies, no module singletons.
 import type { Config } from '../config/config.js';
 import type { Engine } from '../engines/engine.js';
+import type { PlanServices } from '../services/synthesis.js';
 
 export interface Lifecycle {
   /** Set when SIGTERM/SIGINT arrives: /readyz turns red, new synthesis is refused. */
@@ -11,4 +12,6 @@ export interface AppContext {
   readonly config: Config;
   readonly engine: Engine;
   readonly lifecycle: Lifecycle;
+  /** Voice library, lexicon and instruction hooks for synthesis planning. */
+  readonly planServices: PlanServices;
 }

@@ -30,6 +30,13 @@ const ttsBodySchema = {
     format: { type: 'string', enum: [...AUDIO_FORMATS], default: 'wav' },
     sample_rate: { type: 'integer', enum: [...SAMPLE_RATES], description: 'Resample to this rate (default: the engine\'s native rate).' },
     stream: { type: 'boolean', default: false, description: 'Send audio with chunked transfer as each segment is synthesized.' },
+    instruct: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 500,
+      description: 'Instruction for mode instruct: a trained key from GET /v1/instructions (e.g. dialect:sichuan) or free text.',
+    },
+    lexicon: { type: 'boolean', default: true, description: 'Apply the pronunciation lexicon to the text.' },
   },
 } as const;
 
@@ -37,7 +44,7 @@ const audioContent = Object.fromEntries(
   ['audio/wav', 'audio/pcm', 'audio/mpeg', 'audio/ogg', 'audio/flac'].map((t) => [t, { schema: { type: 'string', format: 'binary' } }]),
 );
 
-export const ttsRoutes: FastifyPluginAsync<AppContext> = async (app, { config, engine, lifecycle }) => {
+export const ttsRoutes: FastifyPluginAsync<AppContext> = async (app, { config, engine, lifecycle, planServices }) => {
   app.post<{ Body: TtsInput }>(
     '/v1/tts',
     {
@@ -60,7 +67,7 @@ export const ttsRoutes: FastifyPluginAsync<AppContext> = async (app, { config, e
       const health = engine.health();
       if (!health.ready) throw new AppError('engine_unavailable', `The ${engine.capabilities.name} engine is not ready: ${health.detail ?? 'starting'}.`);
 
-      const plan = await planSynthesis(engine, config, request.body, request.id);
+      const plan = await planSynthesis(engine, config, request.body, request.id, planServices);
       const abort = new AbortController();
       reply.raw.on('close', () => {
         if (!reply.raw.writableFinished) abort.abort();

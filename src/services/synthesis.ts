@@ -4,7 +4,7 @@
 // encode. Streaming and non-streaming responses consume the same generator.
 import { AppError } from '../errors/app-error.js';
 import type { Config } from '../config/config.js';
-import type { Engine, SynthesisMode, SynthesisWarning } from '../engines/engine.js';
+import type { Engine, Instruction, SynthesisMode, SynthesisWarning, VoicePrompt } from '../engines/engine.js';
 import type { AudioEncoder, AudioFormat } from '../audio/types.js';
 import { createEncoder } from '../audio/encoders.js';
 import { MP3_SAMPLE_RATES } from '../audio/mp3.js';
@@ -23,6 +23,10 @@ export interface TtsInput {
   format?: AudioFormat;
   sample_rate?: number;
   stream?: boolean;
+  /** Instruction (mode instruct): a trained key such as `dialect:sichuan`, or free text. */
+  instruct?: string;
+  /** false: do not apply the pronunciation lexicon to this request. */
+  lexicon?: boolean;
 }
 
 export interface SynthesisPlan {
@@ -31,6 +35,9 @@ export interface SynthesisPlan {
   readonly segments: readonly string[];
   readonly mode: SynthesisMode;
   readonly voice: string;
+  /** The cloned voice's prompt when `voice` came from the library. */
+  readonly prompt: VoicePrompt | undefined;
+  readonly instruction: Instruction | undefined;
   readonly language: string;
   readonly languageDetected: boolean;
   readonly speed: number;
@@ -56,27 +63,67 @@ export interface RenderReport {
 
 export type PipelineConfig = Pick<Config, 'maxTextChars' | 'maxSegmentChars' | 'segmentGapMs'>;
 
-export async function planSynthesis(engine: Engine, config: PipelineConfig, input: TtsInput, requestId: string): Promise<SynthesisPlan> {
-  const text = input.text;
-  if (text.trim().length === 0) throw new AppError('empty_text', 'text must contain something to say.', { param: 'text' });
-  const chars = [...text].length;
+/**
+ * What other services contribute to planning, injected by buildApp (no module singletons).
+ * Each hook is optional so the pipeline runs with just an engine.
+ */
+export interface PlanServices {
+  /** Resolves a voice id that is not one of the engine's presets (the voice library); null if unknown. */
+  readonly resolveVoice?: (id: string) => Promise<VoicePrompt | null>;
+  /** Rewrites request text before validation and segmentation (the lexicon). */
+  readonly rewriteText?: (text: string, context: { language: string | undefined; input: TtsInput }) => Promise<string>;
+  /** Turns a request's `instruct` value into what the engine receives, plus warnings. */
+  readonly resolveInstruction?: (value: string) => { instruction: Instruction; warnings: SynthesisWarning[] };
+}
+
+export async function planSynthesis(
+  engine: Engine,
+  config: PipelineConfig,
+  input: TtsInput,
+  requestId: string,
+  services: PlanServices = {},
+): Promise<SynthesisPlan> {
+  const original = input.text;
+  if (original.trim().length === 0) throw new AppError('empty_text', 'text must contain something to say.', { param: 'text' });
+  const chars = [...original].length;
   if (chars > config.maxTextChars) {
     throw new AppError('text_too_long', `text has ${chars} characters; this server accepts at most ${config.maxTextChars} per request.`, {
       param: 'text',
     });
   }
-  const issues = validateAnnotations(text);
-  const issue = issues[0];
+  // Validate what the client wrote (positions refer to its text); lexicon output is valid by construction.
+  const issue = validateAnnotations(original)[0];
   if (issue) {
     const hint = issue.suggestion ? ` Did you mean ${issue.suggestion}?` : '';
     throw new AppError('invalid_token', `Invalid token ${issue.token} at position ${issue.position}: ${issue.message}.${hint}`, { param: 'text' });
   }
+  const text =
+    input.lexicon !== false && services.rewriteText ? await services.rewriteText(original, { language: input.language, input }) : original;
 
   const caps = engine.capabilities;
-  const mode = input.mode ?? 'preset';
-  const voices = await engine.listVoices();
-  const voice = input.voice ?? voices[0]?.id;
+  const presets = await engine.listVoices();
+  const voice = input.voice ?? presets[0]?.id;
   if (!voice) throw new AppError('engine_unavailable', `The ${caps.name} engine has no voices.`);
+  let prompt: VoicePrompt | undefined;
+  if (!presets.some((v) => v.id === voice) && services.resolveVoice) {
+    prompt = (await services.resolveVoice(voice)) ?? undefined;
+    if (!prompt) throw new AppError('unknown_voice', `No voice "${voice}": not a preset of the ${caps.name} engine and not in the voice library.`, { param: 'voice' });
+  }
+  const preWarnings: SynthesisWarning[] = [];
+  let instruction: Instruction | undefined;
+  if (input.instruct !== undefined) {
+    if (!services.resolveInstruction) throw new AppError('invalid_value', 'This server does not accept instructions.', { param: 'instruct' });
+    const resolved = services.resolveInstruction(input.instruct);
+    instruction = resolved.instruction;
+    preWarnings.push(...resolved.warnings);
+  }
+  // The natural default: an instruction means instruct mode, a cloned voice means cloning
+  // where the engine can clone (an engine that cannot approximates it and says so).
+  const mode: SynthesisMode =
+    input.mode ?? (instruction ? 'instruct' : prompt && caps.modes.includes('clone') ? 'clone' : 'preset');
+  if (mode === 'instruct' && !instruction) {
+    throw new AppError('missing_field', 'mode "instruct" needs an instruction in "instruct".', { param: 'instruct' });
+  }
   const languageDetected = input.language === undefined;
   const language = input.language ?? detectLanguage(text);
   const speed = input.speed ?? 1;
@@ -96,15 +143,19 @@ export async function planSynthesis(engine: Engine, config: PipelineConfig, inpu
   const segments = segmentText(text, { maxChars, language });
   const warnings: SynthesisWarning[] = [];
   const seen = new Set<string>();
+  for (const w of preWarnings) {
+    if (!seen.has(w.code)) warnings.push(w);
+    seen.add(w.code);
+  }
   for (const segment of segments) {
-    for (const w of engine.check({ text: segment, mode, voice, language, speed, seed: input.seed, requestId })) {
+    for (const w of engine.check({ text: segment, mode, voice, language, speed, seed: input.seed, prompt, instruction, requestId })) {
       if (!seen.has(w.code)) warnings.push(w);
       seen.add(w.code);
     }
   }
   const stream = input.stream ?? false;
   const encoder = await createEncoder(format, { sampleRate: pcmRate, streaming: stream });
-  return { requestId, engine, segments, mode, voice, language, languageDetected, speed, seed: input.seed, format, stream, pcmRate, encoder, gapMs: config.segmentGapMs, warnings };
+  return { requestId, engine, segments, mode, voice, prompt, instruction, language, languageDetected, speed, seed: input.seed, format, stream, pcmRate, encoder, gapMs: config.segmentGapMs, warnings };
 }
 
 /**
@@ -136,6 +187,8 @@ export async function* renderAudio(plan: SynthesisPlan, signal: AbortSignal, rep
         language: plan.language,
         speed: plan.speed,
         seed: plan.seed,
+        prompt: plan.prompt,
+        instruction: plan.instruction,
         requestId: plan.requestId,
       };
       for await (const chunk of engine.synthesize(request, { signal })) {

@@ -40,7 +40,7 @@ describe('service surface', () => {
     const engines = (await (await fetch(`${server.url}/v1/engines`)).json()) as { data: Record<string, unknown>[] };
     const espeak = engines.data[0];
     assert.equal(espeak?.name, 'espeak');
-    assert.equal(espeak?.apiVersion, 1);
+    assert.equal(espeak?.apiVersion, 2);
     assert.deepEqual(espeak?.modes, ['preset']);
     for (const lang of ['en', 'cmn', 'yue', 'ja', 'ko', 'de', 'es', 'fr', 'it', 'ru']) {
       assert.ok((espeak?.languages as string[]).includes(lang), lang);
@@ -59,7 +59,7 @@ describe('service surface', () => {
     assert.equal(doc.openapi, '3.1.0');
     for (const path of ['/v1/tts', '/v1/engines', '/v1/voices', '/healthz', '/readyz']) assert.ok(doc.paths[path], path);
     const body = doc.paths['/v1/tts']?.post?.requestBody?.content['application/json']?.schema;
-    assert.deepEqual(Object.keys(body?.properties ?? {}).sort(), ['format', 'language', 'mode', 'sample_rate', 'seed', 'speed', 'stream', 'text', 'voice']);
+    assert.deepEqual(Object.keys(body?.properties ?? {}).sort(), ['format', 'instruct', 'language', 'lexicon', 'mode', 'sample_rate', 'seed', 'speed', 'stream', 'text', 'voice']);
     assert.equal(body?.additionalProperties, false);
     const docs = await fetch(`${server.url}/docs`);
     assert.equal(docs.status, 200);
