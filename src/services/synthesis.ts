@@ -121,7 +121,8 @@ export async function planSynthesis(
   // where the engine can clone (an engine that cannot approximates it and says so).
   const mode: SynthesisMode =
     input.mode ?? (instruction ? 'instruct' : prompt && caps.modes.includes('clone') ? 'clone' : 'preset');
-  if (mode === 'instruct' && !instruction) {
+  // An engine without instruct mode refuses the mode itself (422 naming one that has it) in check().
+  if (mode === 'instruct' && !instruction && caps.modes.includes('instruct')) {
     throw new AppError('missing_field', 'mode "instruct" needs an instruction in "instruct".', { param: 'instruct' });
   }
   const languageDetected = input.language === undefined;
