@@ -1,18 +1,32 @@
 // buildApp(config) assembles the service from its plugins; it never listens (server.ts does),
 // so tests inject requests or listen on an ephemeral loopback port themselves.
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config/config.js';
 import type { Engine } from './engines/engine.js';
 import { createEngine } from './engines/registry.js';
 import type { Lifecycle } from './http/context.js';
-import { registerErrorHandling } from './http/errors.js';
+import { frameworkErrors, registerErrorHandling } from './http/errors.js';
 import { registerOpenApi } from './http/openapi.js';
 import { registerCors } from './http/cors.js';
 import { ttsRoutes } from './http/tts.js';
 import { catalogRoutes } from './http/catalog.js';
 import { healthRoutes } from './http/health.js';
+import { instructionRoutes } from './http/instructions.js';
+import { openaiRoutes } from './http/openai-speech.js';
+import { resolveInstruction } from './text/instructions.js';
+import { lexiconRoutes } from './http/lexicon.js';
+import { previewTextRoutes } from './http/preview-text.js';
+import { pronounceRoutes } from './http/pronounce.js';
+import { LexiconService } from './lexicon/service.js';
+import { openServiceDatabase } from './storage/service-database.js';
+import { SqliteLexiconStore } from './storage/sqlite-lexicon-store.js';
+import { voiceRoutes } from './http/voices.js';
+import { FsBlobStore } from './storage/fs-blob-store.js';
+import { SqliteVoiceStore } from './storage/sqlite-voice-store.js';
+import { VoiceLibrary } from './voices/library.js';
 import { VERSION } from './version.js';
 
 export interface BuildOptions {
@@ -45,6 +59,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false } },
     return503OnClosing: true,
+    frameworkErrors,
   }) as unknown as FastifyInstance;
 
   app.decorate('engine', engine);
@@ -69,9 +84,27 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerErrorHandling(app);
   await registerCors(app, config.corsOrigins);
   await registerOpenApi(app, VERSION);
-  const context = { config, engine, lifecycle, planServices: {} };
+  // One metadata database for every store (DATA_DIR/cosyfleet.db); each migrates its own namespace.
+  const database = openServiceDatabase(config);
+  app.addHook('onClose', async () => {
+    database.close();
+  });
+  const lexicon = new LexiconService(new SqliteLexiconStore(database), { maxEntries: config.lexiconMaxEntries });
+  const voices = new VoiceLibrary({ store: new SqliteVoiceStore(database), blobs: new FsBlobStore(join(config.dataDir, 'blobs')), engine, logger });
+  const context = {
+    config,
+    engine,
+    lifecycle,
+    planServices: { resolveInstruction, rewriteText: lexicon.rewriteHook(), resolveVoice: voices.resolveVoiceHook() },
+  };
   await app.register(healthRoutes, context);
   await app.register(catalogRoutes, context);
+  await app.register(voiceRoutes, { ...context, voices });
   await app.register(ttsRoutes, context);
+  await app.register(instructionRoutes);
+  await app.register(openaiRoutes, context);
+  await app.register(lexiconRoutes, { ...context, lexicon });
+  await app.register(previewTextRoutes, { ...context, lexicon });
+  await app.register(pronounceRoutes, context);
   return app;
 }

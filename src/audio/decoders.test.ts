@@ -4,7 +4,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { AudioDecodeError, decodeAudio, sniffFormat, type AudioDecodeErrorReason, type SniffedFormat } from './decoders.js';
+import { AudioDecodeError, decodeAudio, sniffFormat, type AudioDecodeErrorReason, type DecodeOptions, type SniffedFormat } from './decoders.js';
+import { oggCrc32 } from './ogg.js';
 import { createEncoder } from './encoders.js';
 import { float32ToInt16, rms } from './pcm.js';
 import { bestLag, chirp, ffmpegGenerate, irregularChunks, runEncoderChunks, sine, tempDir, toneThenSilence, zeroCrossingFrequency } from './test-helpers.js';
@@ -44,9 +45,9 @@ async function generate(format: SniffedFormat, rate: number, channels: number, e
   return bytes;
 }
 
-async function assertDecodeError(input: Uint8Array, reason: AudioDecodeErrorReason, what: string): Promise<void> {
+async function assertDecodeError(input: Uint8Array, reason: AudioDecodeErrorReason, what: string, options?: DecodeOptions): Promise<void> {
   await assert.rejects(
-    decodeAudio(input),
+    decodeAudio(input, options),
     (err: unknown) => {
       assert.ok(err instanceof AudioDecodeError, `${what}: ${String(err)} is an AudioDecodeError`);
       assert.equal(err.reason, reason, `${what}: ${err.message}`);
@@ -307,5 +308,66 @@ describe('decodeAudio: bad input', () => {
     const opus = Buffer.from(await generate('opus', 16000, 1));
     opus[opus.length - 200] = (opus[opus.length - 200] as number) ^ 0x01;
     await assertDecodeError(opus, 'corrupt', 'bit flip in an Ogg page');
+  });
+});
+
+/** Rewrites the granule position of the Ogg page at `at` and fixes its CRC. */
+function setGranule(ogg: Buffer, at: number, granule: number): void {
+  ogg.writeUInt32LE(granule, at + 6);
+  ogg.writeUInt32LE(0, at + 10);
+  ogg.writeUInt32LE(0, at + 22);
+  const segments = ogg[at + 26] as number;
+  let body = 0;
+  for (let i = 0; i < segments; i++) body += ogg[at + 27 + i] as number;
+  ogg.writeUInt32LE(oggCrc32(ogg.subarray(at, at + 27 + segments + body)), at + 22);
+}
+
+describe('decodeAudio: bounds on what a file decodes to', () => {
+  /** ffmpeg writes `seconds` of a tone, or of silence (which FLAC and Opus code in very few bytes). */
+  async function long(format: SniffedFormat, rate: number, seconds: number, source = 'sine=f=440'): Promise<Buffer> {
+    const path = join(dir.path, `long-${format}-${rate}-${seconds}-${source.replace(/\W/g, '')}.${EXT[format]}`);
+    await ffmpegGenerate(['-f', 'lavfi', '-i', `${source}:d=${seconds}`, '-ar', String(rate), ...CODEC_ARGS[format]], path);
+    return readFile(path);
+  }
+
+  for (const format of FORMATS) {
+    it(`${format}: a file longer than maxSeconds is "too_long", one within it decodes`, async () => {
+      const bytes = await long(format, 16000, 5);
+      await assertDecodeError(bytes, 'too_long', `${format} of 5 s with maxSeconds 4`, { maxSeconds: 4 });
+      const decoded = await decodeAudio(bytes, { maxSeconds: 6 });
+      assert.ok((decoded.channels[0]?.length ?? 0) / decoded.sampleRate > 4.9);
+    });
+  }
+
+  it('maxSamples counts every channel', async () => {
+    const stereo = await generate('wav', 16000, 2);
+    await assertDecodeError(stereo, 'too_long', 'stereo WAV with room for one channel', { maxSamples: 16000 * SECONDS });
+    const decoded = await decodeAudio(stereo, { maxSamples: 2 * 16000 * SECONDS });
+    assert.equal(decoded.channels.length, 2);
+  });
+
+  it('refuses ten minutes of silence squeezed into a few KiB of FLAC or Opus', async () => {
+    for (const format of ['flac', 'opus'] as const) {
+      const bytes = await long(format, 48000, 600, 'anullsrc=r=48000:cl=mono');
+      assert.ok(bytes.length < 1_000_000, `${format}: ${bytes.length} bytes for 600 s`);
+      await assertDecodeError(bytes, 'too_long', `${format}: 600 s of silence`, { maxSeconds: 60 });
+    }
+  });
+
+  it('counts Opus packets rather than trusting granule positions', async () => {
+    const ogg = Buffer.from(await long('opus', 48000, 20));
+    // Claim one second on every page: the stream still holds 20 s of packets.
+    for (let at = ogg.indexOf('OggS'); at >= 0; at = ogg.indexOf('OggS', at + 4)) {
+      if (ogg.readUInt32LE(at + 6) !== 0 || ogg.readUInt32LE(at + 10) !== 0) setGranule(ogg, at, 48000 + 312);
+    }
+    await assertDecodeError(ogg, 'too_long', 'Opus with lying granules', { maxSeconds: 10 });
+  });
+
+  it('reports the rate an Opus stream was made from, beside the 48 kHz it decodes at', async () => {
+    const decoded = await decodeAudio(await generate('opus', 16000, 1));
+    assert.equal(decoded.sampleRate, 48000);
+    assert.equal(decoded.sourceSampleRate, 16000);
+    const wav = await decodeAudio(await generate('wav', 22050, 1));
+    assert.equal(wav.sourceSampleRate, 22050);
   });
 });

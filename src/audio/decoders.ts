@@ -17,8 +17,29 @@ export type SniffedFormat = 'wav' | 'mp3' | 'flac' | 'opus';
  * unrecognized_format: not one of the formats we decode (or a codec inside WAV we do not).
  * corrupt: recognised, but damaged or truncated (or the decoder failed).
  * empty: no bytes at all, or a well-formed file that holds no samples.
+ * too_long: the file would decode to more than DecodeOptions allow (refused before decoding).
  */
-export type AudioDecodeErrorReason = 'unrecognized_format' | 'corrupt' | 'empty';
+export type AudioDecodeErrorReason = 'unrecognized_format' | 'corrupt' | 'empty' | 'too_long';
+
+/**
+ * Bounds checked on what a file *will* decode to, before the codec runs: a few KiB of FLAC
+ * (constant subframes) or Ogg Opus (tiny packets) can otherwise expand to gigabytes of float.
+ */
+export interface DecodeOptions {
+  /** Longest duration accepted, in seconds. */
+  maxSeconds?: number;
+  /** Most samples accepted, counted over all channels (frames x channels). */
+  maxSamples?: number;
+}
+
+/** What decodeAudio returns: the samples plus what the container says about their origin. */
+export interface DecodeResult extends DecodedAudio {
+  /**
+   * The rate the audio had before encoding, where the container records it (OpusHead's input
+   * rate; Opus itself always decodes at 48000), otherwise the decoded rate.
+   */
+  sourceSampleRate: number;
+}
 
 export class AudioDecodeError extends Error {
   override readonly name = 'AudioDecodeError';
@@ -110,24 +131,25 @@ export function sniffFormat(bytes: Uint8Array): SniffedFormat | null {
  * MP3, FLAC or Ogg Opus file into float channels at the file's rate (Opus: always 48000).
  * Throws AudioDecodeError, never a codec library's own error.
  */
-export async function decodeAudio(bytes: Uint8Array): Promise<DecodedAudio> {
+export async function decodeAudio(bytes: Uint8Array, options: DecodeOptions = {}): Promise<DecodeResult> {
   if (bytes.length === 0) throw new AudioDecodeError('empty', 'no audio data: the input is empty');
   const found = sniff(bytes);
   if (!found) throw new AudioDecodeError('unrecognized_format', 'not a WAV, MP3, FLAC or Ogg Opus file');
-  let decoded: DecodedAudio;
+  const limit = (size: DecodedSize) => checkSize(found.format, size, options);
+  let decoded: DecodeResult;
   try {
     switch (found.format) {
       case 'wav':
-        decoded = decodeWav(bytes);
+        decoded = decodeWav(bytes, limit);
         break;
       case 'mp3':
-        decoded = await decodeMp3(bytes, found.start);
+        decoded = await decodeMp3(bytes, found.start, limit);
         break;
       case 'flac':
-        decoded = await decodeFlac(bytes, found.start);
+        decoded = await decodeFlac(bytes, found.start, limit);
         break;
       case 'opus':
-        decoded = await decodeOggOpus(bytes);
+        decoded = await decodeOggOpus(bytes, limit);
         break;
     }
   } catch (err) {
@@ -144,6 +166,29 @@ export async function decodeAudio(bytes: Uint8Array): Promise<DecodedAudio> {
   }
   return decoded;
 }
+
+/** What a file will decode to, as its headers and frame structure say, before decoding. */
+interface DecodedSize {
+  frames: number;
+  channels: number;
+  sampleRate: number;
+}
+
+function checkSize(format: SniffedFormat, size: DecodedSize, options: DecodeOptions): void {
+  const seconds = size.frames / size.sampleRate;
+  if (options.maxSeconds !== undefined && seconds > options.maxSeconds) {
+    throw new AudioDecodeError('too_long', `the ${format} file lasts ${seconds.toFixed(1)} s, more than the ${options.maxSeconds} s accepted`);
+  }
+  const samples = size.frames * size.channels;
+  if (options.maxSamples !== undefined && samples > options.maxSamples) {
+    throw new AudioDecodeError(
+      'too_long',
+      `the ${format} file would decode to ${samples} samples (${seconds.toFixed(1)} s x ${size.channels} channels at ${size.sampleRate} Hz), more than the ${options.maxSamples} accepted`,
+    );
+  }
+}
+
+type SizeCheck = (size: DecodedSize) => void;
 
 /** The codec libraries' free() throws if their start-up failed; that must not hide the cause. */
 function freeQuietly(free: () => unknown): void {
@@ -194,7 +239,7 @@ function readWavFormat(b: Uint8Array, at: number, size: number): WavFormat {
   return { tag, channels, sampleRate, bits };
 }
 
-function decodeWav(b: Uint8Array): DecodedAudio {
+function decodeWav(b: Uint8Array, limit: SizeCheck): DecodeResult {
   const riffSize = u32le(b, 4);
   let format: WavFormat | null = null;
   let at = 12;
@@ -212,7 +257,8 @@ function decodeWav(b: Uint8Array): DecodedAudio {
       const unknown = size === UNKNOWN_SIZE || (size === 0 && (riffSize === 0 || riffSize === UNKNOWN_SIZE));
       if (!unknown && body + size > b.length) throw corrupt(`truncated: the WAV data chunk states ${size} bytes, ${b.length - body} are present`);
       const bytes = unknown ? b.length - body : size;
-      return wavSamples(b, body, bytes, format);
+      limit({ frames: Math.floor(bytes / ((format.bits / 8) * format.channels)), channels: format.channels, sampleRate: format.sampleRate });
+      return { ...wavSamples(b, body, bytes, format), sourceSampleRate: format.sampleRate };
     }
     // Chunks are padded to even sizes.
     at = body + size + (size & 1);
@@ -342,9 +388,12 @@ function scanMp3(b: Uint8Array, start: number): Mp3Scan {
   return { first, frames: audioFrames };
 }
 
-async function decodeMp3(b: Uint8Array, start: number): Promise<DecodedAudio> {
+async function decodeMp3(b: Uint8Array, start: number, limit: SizeCheck): Promise<DecodeResult> {
   const scan = scanMp3(b, start);
   if (scan.frames === 0) throw new AudioDecodeError('empty', 'the MP3 file holds no audio frames');
+  // Layer III frames hold 1152 samples in MPEG-1, 576 in MPEG-2 and 2.5.
+  const frameSamples = scan.first.version === 3 ? 1152 : 576;
+  limit({ frames: scan.frames * frameSamples, channels: scan.first.channels, sampleRate: scan.first.sampleRate });
   const decoder = new MPEGDecoder();
   try {
     await decoder.ready;
@@ -353,7 +402,7 @@ async function decodeMp3(b: Uint8Array, start: number): Promise<DecodedAudio> {
     if (out.samplesDecoded === 0) throw corrupt('the MP3 decoder produced no samples');
     // mpg123 always hands back two channels; a mono file's second one is a copy.
     const channels = out.channelData.slice(0, scan.first.channels);
-    return { channels, sampleRate: scan.first.sampleRate };
+    return { channels, sampleRate: scan.first.sampleRate, sourceSampleRate: scan.first.sampleRate };
   } finally {
     freeQuietly(() => decoder.free());
   }
@@ -473,7 +522,7 @@ function readFlacMetadata(b: Uint8Array, start: number): { info: FlacStreamInfo;
   return { info, audioStart: at };
 }
 
-async function decodeFlac(b: Uint8Array, start: number): Promise<DecodedAudio> {
+async function decodeFlac(b: Uint8Array, start: number, limit: SizeCheck): Promise<DecodeResult> {
   const { info, audioStart } = readFlacMetadata(b, start);
   let end = b.length;
   if (end - audioStart >= 128 && ascii(b, end - 128, 3) === 'TAG') end -= 128; // ID3v1
@@ -483,6 +532,8 @@ async function decodeFlac(b: Uint8Array, start: number): Promise<DecodedAudio> {
     throw corrupt(`truncated: FLAC STREAMINFO announces ${info.totalSamples} samples, the file has no frames`);
   }
   if (info.totalSamples > samples) throw corrupt(`truncated: FLAC STREAMINFO announces ${info.totalSamples} samples, ${samples} are present`);
+  // Frame headers carry the block sizes, so this counts what the decoder will really produce.
+  limit({ frames: samples, channels: info.channels, sampleRate: info.sampleRate });
   const decoder = new FLACDecoder();
   try {
     await decoder.ready;
@@ -496,7 +547,8 @@ async function decodeFlac(b: Uint8Array, start: number): Promise<DecodedAudio> {
     // WAV path, ffmpeg) divides by 2^(bits-1). Rescaling keeps a 16-bit FLAC bit-exact.
     const scale = (2 ** (bits - 1) - 1) / 2 ** (bits - 1);
     for (const channel of out.channelData) for (let i = 0; i < channel.length; i++) channel[i] = (channel[i] as number) * scale;
-    return { channels: out.channelData, sampleRate: out.sampleRate || info.sampleRate };
+    const sampleRate = out.sampleRate || info.sampleRate;
+    return { channels: out.channelData, sampleRate, sourceSampleRate: sampleRate };
   } finally {
     freeQuietly(() => decoder.free());
   }
@@ -509,13 +561,42 @@ const ZERO_CRC = new Uint8Array(4);
 /** 120 ms at 48 kHz, the longest an Opus packet can be. */
 const OPUS_MAX_PACKET_SAMPLES = 5760;
 
-/** Walks and CRC-checks every Ogg page; returns the samples the Opus streams say they hold. */
-function scanOggOpus(b: Uint8Array): number {
+/** Samples (at 48 kHz) one Opus packet decodes to, from its TOC byte (RFC 6716, section 3.1). */
+function opusPacketSamples(packet: Uint8Array): number {
+  // An empty packet is a lost one: the decoder may conceal up to a whole packet's length.
+  if (packet.length === 0) return OPUS_MAX_PACKET_SAMPLES;
+  const toc = packet[0] as number;
+  const config = toc >> 3;
+  const frame = config < 12 ? [480, 960, 1920, 2880][config & 3] : config < 16 ? [480, 960][config & 1] : [120, 240, 480, 960][config & 3];
+  const code = toc & 3;
+  const frames = code === 0 ? 1 : code < 3 ? 2 : packet.length >= 2 ? (packet[1] as number) & 0x3f : 48;
+  return Math.min(OPUS_MAX_PACKET_SAMPLES, (frame as number) * frames);
+}
+
+interface OggOpusScan {
+  /** Samples the end-of-stream granules announce, after pre-skip. */
+  announced: number;
+  /** Samples the packets will decode to, counted from their TOC bytes (granules can lie). */
+  packetSamples: number;
+  channels: number;
+  /** OpusHead's input sample rate of the first stream (0 there means unknown: 48000). */
+  inputSampleRate: number;
+}
+
+/** Walks and CRC-checks every Ogg page; counts what the Opus streams hold. */
+function scanOggOpus(b: Uint8Array): OggOpusScan {
   let at = 0;
   let open = false;
   let preSkip = 0;
   let total = 0;
   let lastWasEos = false;
+  let packetSamples = 0;
+  let channels = 0;
+  let inputSampleRate = 0;
+  /** Packets seen in the current stream (0: OpusHead, 1: OpusTags, then audio). */
+  let packetIndex = 0;
+  /** A packet continues onto the next page (its last lacing value was 255). */
+  let inPacket = false;
   while (at < b.length) {
     if (at + 27 > b.length) throw corrupt('truncated: an Ogg page header is cut short');
     if (ascii(b, at, 4) !== 'OggS' || b[at + 4] !== 0) throw corrupt(`no Ogg page at byte ${at}`);
@@ -538,10 +619,28 @@ function scanOggOpus(b: Uint8Array): number {
       if (open) throw new AudioDecodeError('unrecognized_format', 'multiplexed Ogg streams are not supported');
       if (ascii(b, bodyStart, 8) !== 'OpusHead' || bodyBytes < 19) throw new AudioDecodeError('unrecognized_format', 'a chained Ogg stream is not Opus');
       preSkip = (b[bodyStart + 10] as number) | ((b[bodyStart + 11] as number) << 8);
+      channels = Math.max(channels, b[bodyStart + 9] as number);
+      if (inputSampleRate === 0) inputSampleRate = u32le(b, bodyStart + 12);
       open = true;
+      packetIndex = 0;
+      inPacket = false;
     } else if (!open) {
       throw corrupt(`the Ogg page at byte ${at} belongs to no stream`);
     }
+    // A page without the continuation flag starts a fresh packet; an unfinished one is dropped.
+    let continuing: boolean = inPacket && (flags & 0x01) !== 0;
+    let p = bodyStart;
+    for (let i = at + 27; i < bodyStart; i++) {
+      const lacing = b[i] as number;
+      if (!continuing) {
+        // The packet starts here; its segments within this page are contiguous.
+        if (packetIndex >= 2) packetSamples += opusPacketSamples(b.subarray(p, Math.min(end, p + 2, p + packetBytesFrom(b, i, bodyStart))));
+        packetIndex++;
+      }
+      p += lacing;
+      continuing = lacing === 255;
+    }
+    inPacket = continuing;
     lastWasEos = (flags & 0x04) !== 0;
     if (lastWasEos) {
       // Granules fit in 53 bits for any real recording; the high word scales the low one.
@@ -552,12 +651,24 @@ function scanOggOpus(b: Uint8Array): number {
     at = end;
   }
   if (!lastWasEos) throw corrupt('truncated: the Ogg stream has no end-of-stream page');
-  return total;
+  return { announced: total, packetSamples, channels: Math.max(1, channels), inputSampleRate };
 }
 
-async function decodeOggOpus(b: Uint8Array): Promise<DecodedAudio> {
-  const announced = scanOggOpus(b);
+/** Bytes of the packet whose first lacing value is at `i`, within this page. */
+function packetBytesFrom(b: Uint8Array, i: number, lacingEnd: number): number {
+  let n = 0;
+  for (; i < lacingEnd; i++) {
+    const lacing = b[i] as number;
+    n += lacing;
+    if (lacing < 255) break;
+  }
+  return n;
+}
+
+async function decodeOggOpus(b: Uint8Array, limit: SizeCheck): Promise<DecodeResult> {
+  const { announced, packetSamples, channels, inputSampleRate } = scanOggOpus(b);
   if (announced === 0) throw new AudioDecodeError('empty', 'the Ogg Opus stream holds no samples');
+  limit({ frames: packetSamples, channels, sampleRate: 48000 });
   const decoder = new OggOpusDecoder();
   try {
     await decoder.ready;
@@ -569,7 +680,7 @@ async function decodeOggOpus(b: Uint8Array): Promise<DecodedAudio> {
     if (out.samplesDecoded > announced + OPUS_MAX_PACKET_SAMPLES) {
       throw corrupt(`the Opus decoder returned ${out.samplesDecoded} samples, the stream announces ${announced}`);
     }
-    return { channels: out.channelData, sampleRate: out.sampleRate };
+    return { channels: out.channelData, sampleRate: out.sampleRate, sourceSampleRate: inputSampleRate || out.sampleRate };
   } finally {
     freeQuietly(() => decoder.free());
   }

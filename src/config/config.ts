@@ -14,9 +14,11 @@ export interface Config {
   readonly maxSegmentChars: number;
   readonly segmentGapMs: number;
   readonly maxBodyBytes: number;
+  readonly maxUploadBytes: number;
   readonly espeakWorkers: number;
   readonly corsOrigins: readonly string[];
   readonly shutdownTimeoutMs: number;
+  readonly lexiconMaxEntries: number;
   readonly logLevel: (typeof LOG_LEVELS)[number];
 }
 

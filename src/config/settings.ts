@@ -30,8 +30,10 @@ export const SETTINGS = [
   { key: 'maxSegmentChars', env: 'MAX_SEGMENT_CHARS', flag: '--max-segment-chars', type: 'int', default: 0, min: 0, max: 10_000, description: 'Per-segment limit sent to the engine (the deployment article\'s MAX_TEXT_LEN). 0 = the engine\'s own `maxSegmentChars`; otherwise the smaller of the two.' },
   { key: 'segmentGapMs', env: 'SEGMENT_GAP_MS', flag: '--segment-gap-ms', type: 'int', default: 120, min: 0, max: 2000, description: 'Silence inserted between synthesized segments.' },
   { key: 'maxBodyBytes', env: 'MAX_BODY_BYTES', flag: '--max-body-bytes', type: 'int', default: 1_048_576, min: 1024, max: 100 * 1_048_576, description: 'Largest JSON request body (bytes); larger bodies get 413.' },
+  { key: 'maxUploadBytes', env: 'MAX_UPLOAD_BYTES', flag: '--max-upload-bytes', type: 'int', default: 10 * 1_048_576, min: 1024, max: 100 * 1_048_576, description: 'Largest audio file accepted by `POST /v1/voices` (bytes); larger uploads get 413.' },
   { key: 'espeakWorkers', env: 'ESPEAK_WORKERS', flag: '--espeak-workers', type: 'int', default: () => availableParallelism(), min: 1, max: 256, description: 'worker_threads in the espeak pool (default: CPU count).' },
   { key: 'corsOrigins', env: 'CORS_ORIGINS', flag: '--cors-origins', type: 'list', default: [], description: 'Comma-separated browser origins allowed by CORS (exact match). Empty = no cross-origin access.' },
   { key: 'shutdownTimeoutMs', env: 'SHUTDOWN_TIMEOUT_MS', flag: '--shutdown-timeout-ms', type: 'int', default: 10_000, min: 0, max: 600_000, description: 'On SIGTERM/SIGINT: how long in-flight requests may drain before the process is forced down.' },
+  { key: 'lexiconMaxEntries', env: 'LEXICON_MAX_ENTRIES', flag: '--lexicon-max-entries', type: 'int', default: 10_000, min: 0, max: 1_000_000, description: 'Most pronunciation lexicon entries kept; creating one more answers 409 `lexicon_full`.' },
   { key: 'logLevel', env: 'LOG_LEVEL', flag: '--log-level', type: 'enum', default: 'info', choices: LOG_LEVELS, description: 'pino log level.' },
 ] as const satisfies readonly SettingSpec[];

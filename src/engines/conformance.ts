@@ -5,7 +5,8 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { AppError } from '../errors/app-error.js';
 import { concatFloat32, rms } from '../audio/pcm.js';
-import { ENGINE_API_VERSION, SYNTHESIS_MODES, type Engine, type SynthesisRequest } from './engine.js';
+import { resampleAll } from '../audio/resample.js';
+import { ENGINE_API_VERSION, SYNTHESIS_MODES, type Engine, type SynthesisRequest, type VoicePrompt } from './engine.js';
 
 export type ConformanceCheck =
   | 'capabilities'
@@ -13,6 +14,7 @@ export type ConformanceCheck =
   | 'languages'
   | 'streaming'
   | 'refusals'
+  | 'prompts'
   | 'abort'
   | 'early-return'
   | 'speed'
@@ -129,6 +131,21 @@ export function runEngineConformance(label: string, makeEngine: () => Promise<En
       expectCode(() => engine.check({ ...base, voice: 'no-such-voice-\u2603' }), 'unknown_voice');
       expectCode(() => engine.check({ ...base, language: 'tlh' }), 'unsupported_language');
       assert.ok(Array.isArray(engine.check(base)), 'a valid request gives a warnings array');
+    });
+
+    // planSynthesis sends a library voice in mode clone where the engine declares it, else in
+    // mode preset; an engine that cannot clone must then speak it anyway and say so.
+    test('prompts', 'a library voice is spoken: cloned where the engine clones, else by a preset with a voice_approximated warning', async () => {
+      const recording = await collect(engine, base);
+      const audio = await resampleAll(recording.samples, engine.capabilities.sampleRate, 16000);
+      const prompt: VoicePrompt = { id: 'voice_conformancetest', version: 1, transcript: base.text, language: base.language, sampleRate: 16000, loadAudio: async () => audio };
+      await engine.prepareVoice?.(prompt);
+      const clones = engine.capabilities.modes.includes('clone');
+      const request: SynthesisRequest = { ...base, mode: clones ? 'clone' : 'preset', voice: prompt.id, prompt };
+      const warnings = engine.check(request);
+      if (!clones) assert.ok(warnings.some((w) => w.code === 'voice_approximated'), `warns voice_approximated: ${JSON.stringify(warnings)}`);
+      const { samples } = await collect(engine, request);
+      assert.ok(rms(samples) > 0.01, `audio is not silent (rms ${rms(samples).toFixed(4)})`);
     });
 
     test('abort', 'aborting stops synthesis early and the engine keeps working', async () => {

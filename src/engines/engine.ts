@@ -62,6 +62,8 @@ export interface VoicePrompt {
   readonly transcript: string;
   readonly language: string;
   readonly sampleRate: number;
+  /** Median F0 of the prompt, when the library could estimate it (engines that cannot clone pick a preset by it). */
+  readonly pitchHz?: number;
   /** Loads the prompt samples (float32 mono at sampleRate). */
   loadAudio(): Promise<Float32Array>;
 }

@@ -1,7 +1,7 @@
 // Turns every error into the catalog's `{error:{code,message,param}}` body. Validation errors
 // name the field; framework errors (bad JSON, oversized body, wrong content type) get their own
 // codes; anything unexpected is logged with its stack and answered as a plain 500.
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, toError } from '../errors/app-error.js';
 
 interface AjvIssue {
@@ -29,6 +29,20 @@ export function registerErrorHandling(app: FastifyInstance): void {
   });
 }
 
+/**
+ * Fastify's `frameworkErrors` option: routing failures (malformed percent-encoding, a path
+ * parameter longer than the router's limit) happen before any route and never reach
+ * setErrorHandler; without this they answer in Fastify's own error shape.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const appError =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? new AppError('not_found', 'No such resource: a path segment is longer than any id.')
+      : new AppError('invalid_request', 'The URL is not valid (malformed percent-encoding).');
+  request.log.info({ code: appError.code, fastifyCode: error.code }, appError.message);
+  void reply.status(appError.status).header('x-request-id', request.id).type('application/json').send(appError.toJSON());
+}
+
 export function toAppError(raw: unknown): AppError {
   if (raw instanceof AppError) return raw;
   const err = toError(raw) as FastifyError & { validation?: AjvIssue[]; validationContext?: string };
@@ -43,6 +57,15 @@ export function toAppError(raw: unknown): AppError {
       return new AppError('unsupported_media_type');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new AppError('invalid_request', 'Content-Length does not match the body.');
+    // @fastify/multipart (POST /v1/voices)
+    case 'FST_REQ_FILE_TOO_LARGE':
+      return new AppError('body_too_large', 'The uploaded file is larger than this server accepts (MAX_UPLOAD_BYTES).', { param: 'audio' });
+    case 'FST_FILES_LIMIT':
+    case 'FST_FIELDS_LIMIT':
+    case 'FST_PARTS_LIMIT':
+      return new AppError('body_too_large', `The form has more parts than this endpoint accepts (${err.message}).`);
+    case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
+      return new AppError('unsupported_media_type', 'This endpoint takes multipart/form-data.');
   }
   if (err instanceof SyntaxError) return new AppError('invalid_json', `The request body is not valid JSON: ${err.message}`);
   if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {

@@ -17,7 +17,9 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
       },
       tags: [
         { name: 'synthesis', description: 'Text to speech' },
-        { name: 'catalog', description: 'Engines and voices' },
+        { name: 'catalog', description: 'Engines' },
+        { name: 'voices', description: 'Preset voices and the voice library' },
+        { name: 'lexicon', description: 'Pronunciation lexicon and pronunciation suggestions' },
         { name: 'health', description: 'Probes' },
       ],
     },

@@ -12,7 +12,8 @@ import type { AppContext } from './context.js';
 
 export const SAMPLE_RATES = [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000] as const;
 
-const ttsBodySchema = {
+/** The body of POST /v1/tts; POST /v1/tts/preview-text takes the same. */
+export const ttsBodySchema = {
   type: 'object',
   additionalProperties: false,
   required: ['text'],
@@ -22,7 +23,13 @@ const ttsBodySchema = {
       description:
         'Text to speak. Long text is split into segments. CMU phoneme runs such as [M][AY0][N][UW1][T] replace a word\'s pronunciation.',
     },
-    mode: { type: 'string', enum: [...SYNTHESIS_MODES], default: 'preset', description: 'Synthesis mode; espeak supports only preset.' },
+    // No schema default: planSynthesis picks the mode from the request (instruct when `instruct`
+    // is given, clone for a library voice, else preset), which a filled-in default would defeat.
+    mode: {
+      type: 'string',
+      enum: [...SYNTHESIS_MODES],
+      description: 'Synthesis mode; default: instruct when `instruct` is given, clone for a cloned voice where the engine can, else preset. espeak supports only preset.',
+    },
     voice: { type: 'string', minLength: 1, maxLength: 128, description: 'Voice id from GET /v1/voices; the engine\'s first voice when omitted.' },
     language: { type: 'string', enum: [...LANGUAGE_CODES], description: 'Language of the text; detected when omitted.' },
     speed: { type: 'number', minimum: 0.5, maximum: 2, default: 1 },
@@ -106,7 +113,8 @@ async function* resume(first: IteratorResult<Buffer>, rest: AsyncIterator<Buffer
   }
 }
 
-function setAudioHeaders(res: { setHeader(name: string, value: string | number): unknown }, plan: SynthesisPlan): void {
+/** The X-* headers of a synthesis response (also used by the OpenAI-compatible route). */
+export function setAudioHeaders(res: { setHeader(name: string, value: string | number): unknown }, plan: SynthesisPlan): void {
   res.setHeader('x-engine', plan.engine.capabilities.name);
   res.setHeader('x-sample-rate', plan.encoder.outputSampleRate);
   res.setHeader('x-audio-language', plan.language);

@@ -76,6 +76,9 @@ export interface PlanServices {
   readonly resolveInstruction?: (value: string) => { instruction: Instruction; warnings: SynthesisWarning[] };
 }
 
+/** A plan without its encoder: everything planSynthesis decides, for callers that never render audio. */
+export type TextPlan = Omit<SynthesisPlan, 'encoder'>;
+
 export async function planSynthesis(
   engine: Engine,
   config: PipelineConfig,
@@ -83,6 +86,22 @@ export async function planSynthesis(
   requestId: string,
   services: PlanServices = {},
 ): Promise<SynthesisPlan> {
+  const plan = await planText(engine, config, input, requestId, services);
+  const encoder = await createEncoder(plan.format, { sampleRate: plan.pcmRate, streaming: plan.stream });
+  return { ...plan, encoder };
+}
+
+/**
+ * planSynthesis without creating the encoder (Opus/MP3/FLAC set up WASM codecs, wasted on a
+ * preview): the same validation, lexicon, language detection, segmentation and engine checks.
+ */
+export async function planText(
+  engine: Engine,
+  config: PipelineConfig,
+  input: TtsInput,
+  requestId: string,
+  services: PlanServices = {},
+): Promise<TextPlan> {
   const original = input.text;
   if (original.trim().length === 0) throw new AppError('empty_text', 'text must contain something to say.', { param: 'text' });
   const chars = [...original].length;
@@ -155,8 +174,7 @@ export async function planSynthesis(
     }
   }
   const stream = input.stream ?? false;
-  const encoder = await createEncoder(format, { sampleRate: pcmRate, streaming: stream });
-  return { requestId, engine, segments, mode, voice, prompt, instruction, language, languageDetected, speed, seed: input.seed, format, stream, pcmRate, encoder, gapMs: config.segmentGapMs, warnings };
+  return { requestId, engine, segments, mode, voice, prompt, instruction, language, languageDetected, speed, seed: input.seed, format, stream, pcmRate, gapMs: config.segmentGapMs, warnings };
 }
 
 /**

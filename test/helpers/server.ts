@@ -1,4 +1,7 @@
 // Starts the real service on an ephemeral loopback port for end-to-end tests.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type BuildOptions } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
@@ -11,10 +14,24 @@ export interface TestServer {
 }
 
 export async function startTestServer(overrides: Partial<Record<keyof Config, unknown>> = {}, options: BuildOptions = {}): Promise<TestServer> {
-  const config = loadConfig({ env: {}, overrides: { port: 0, host: '127.0.0.1', logLevel: 'silent', espeakWorkers: 2, ...overrides } });
+  // A fresh DATA_DIR per server unless the test names one (to restart on the same data), so no
+  // test sees another's database.
+  const ownDir = overrides.dataDir === undefined ? mkdtempSync(join(tmpdir(), 'cosyfleet-data-')) : undefined;
+  const config = loadConfig({
+    env: {},
+    overrides: { port: 0, host: '127.0.0.1', logLevel: 'silent', espeakWorkers: 2, ...(ownDir ? { dataDir: ownDir } : {}), ...overrides },
+  });
   const app = await buildApp(config, options);
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
-  return { app, url, config, close: () => app.close() };
+  return {
+    app,
+    url,
+    config,
+    close: async () => {
+      await app.close();
+      if (ownDir) rmSync(ownDir, { recursive: true, force: true });
+    },
+  };
 }
 
 export async function postJson(url: string, body: unknown, init: RequestInit = {}): Promise<Response> {

@@ -5,13 +5,18 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { postJson } from '../helpers/server.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 
 function startCli(args: string[], env: Record<string, string> = {}): { child: ChildProcess; lines: string[]; exited: Promise<number | null> } {
+  // Each run gets its own data directory so no test writes into the checkout's ./data.
+  const dataDir = mkdtempSync(join(tmpdir(), 'cosyfleet-cli-'));
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-    env: { ...process.env, ...env },
+    env: { ...process.env, DATA_DIR: dataDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
@@ -24,7 +29,10 @@ function startCli(args: string[], env: Record<string, string> = {}): { child: Ch
   };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  const exited = once(child, 'exit').then(([code]) => {
+    rmSync(dataDir, { recursive: true, force: true });
+    return code as number | null;
+  });
   return { child, lines, exited };
 }
 

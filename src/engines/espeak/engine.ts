@@ -1,6 +1,6 @@
 // The embedded CPU engine: espeak-ng compiled to WASM (GPL-3.0, from npm, not vendored),
 // run in a pool of worker threads. It exists so the whole platform runs and is testable on
-// any machine; it only speaks preset voices.
+// any machine; it only speaks preset voices (a cloned voice is approximated by a preset, with a warning).
 import { AppError } from '../../errors/app-error.js';
 import { int16ToFloat32, type PcmChunk } from '../../audio/pcm.js';
 import { AsyncQueue } from '../../util/async-queue.js';
@@ -16,7 +16,7 @@ import {
 } from '../engine.js';
 import { EspeakPool } from './pool.js';
 import { ESPEAK_SAMPLE_RATE } from './protocol.js';
-import { ESPEAK_LANGUAGE_VOICES, ESPEAK_PRESETS, espeakVoiceId, type EspeakPreset } from './voices.js';
+import { DEFAULT_ESPEAK_VOICE, ESPEAK_LANGUAGE_VOICES, ESPEAK_PRESETS, espeakVoiceId, type EspeakPreset } from './voices.js';
 import { toEspeakInput } from './input.js';
 
 export interface EspeakEngineOptions {
@@ -26,6 +26,10 @@ export interface EspeakEngineOptions {
 
 /** espeak's natural rate in words per minute, i.e. speed 1.0. */
 const BASE_WPM = 175;
+/** Median F0 above which a cloned voice is approximated by a female preset (typical voices: ~120 Hz male, ~210 Hz female). */
+const FEMALE_PITCH_HZ = 165;
+const APPROXIMATE_FEMALE = 'mei';
+const APPROXIMATE_MALE = 'sam';
 
 export class EspeakEngine implements Engine {
   readonly capabilities: EngineCapabilities;
@@ -78,7 +82,7 @@ export class EspeakEngine implements Engine {
         { param: 'mode' },
       );
     }
-    this.preset(request.voice);
+    const voice = this.voiceFor(request);
     if (!ESPEAK_LANGUAGE_VOICES[request.language]) {
       throw new AppError(
         'unsupported_language',
@@ -87,6 +91,14 @@ export class EspeakEngine implements Engine {
       );
     }
     const warnings: SynthesisWarning[] = [];
+    if (request.prompt) {
+      const pitch = request.prompt.pitchHz === undefined ? 'pitch unknown' : `median pitch ${Math.round(request.prompt.pitchHz)} Hz`;
+      warnings.push({
+        code: 'voice_approximated',
+        message: `espeak cannot clone voices; spoke cloned voice ${request.prompt.id} (${pitch}) with preset ${voice.id}; the CosyVoice3 engine clones it.`,
+        param: 'voice',
+      });
+    }
     if (request.seed !== undefined) {
       warnings.push({ code: 'seed_ignored', message: 'espeak is deterministic; seed has no effect.', param: 'seed' });
     }
@@ -95,7 +107,7 @@ export class EspeakEngine implements Engine {
   }
 
   synthesize(request: SynthesisRequest, options: SynthesizeOptions = {}): AsyncIterable<PcmChunk> {
-    const preset = this.preset(request.voice);
+    const preset = this.voiceFor(request);
     const { pieces } = toEspeakInput(request.text, request.language);
     const abort = new AbortController();
     const forward = () => abort.abort();
@@ -130,6 +142,17 @@ export class EspeakEngine implements Engine {
   async close(): Promise<void> {
     this.closed = true;
     await this.pool.close();
+  }
+
+  /**
+   * The preset that speaks a request: the named one, or for a cloned voice (espeak cannot
+   * clone) the female or male preset that its prompt's pitch suggests.
+   */
+  private voiceFor(request: SynthesisRequest): EspeakPreset {
+    if (!request.prompt) return this.preset(request.voice);
+    const pitch = request.prompt.pitchHz;
+    if (pitch === undefined) return this.preset(DEFAULT_ESPEAK_VOICE);
+    return this.preset(pitch > FEMALE_PITCH_HZ ? APPROXIMATE_FEMALE : APPROXIMATE_MALE);
   }
 
   private preset(id: string): EspeakPreset {

@@ -1,0 +1,14 @@
+import { bundledCatalog, findGpu } from '../src/planner/catalog.js';
+import { bundledEngines, resolveProfile } from '../src/planner/profiles.js';
+import { audioSecondsDistribution } from '../src/planner/queueing.js';
+import { chooseUnit, sizingRules } from '../src/planner/sizing.js';
+import { HAND_PROFILE, workload } from '../test/planner/helpers.js';
+const catalog = bundledCatalog();
+const engine = bundledEngines()[0]!;
+const w = workload({ profiles: [HAND_PROFILE] });
+const inst = catalog.instances.find((i) => i.instanceType === 'g5.12xlarge')!;
+const r = resolveProfile({ engine, gpu: findGpu(catalog, 'A10G')!, catalog, userCurves: w.profiles });
+if (!r.ok) throw new Error();
+const u = chooseUnit(inst, findGpu(catalog, 'A10G')!, r.profile, audioSecondsDistribution(w), sizingRules(w), 4);
+if (!u.ok) throw new Error();
+console.log(u.unit.k, [1,2,3].map((m) => u.unit.maxRate(m)), u.unit.instancesNeeded(4.09), u.unit.instancesFor(4.5));

@@ -1,0 +1,73 @@
+// POST /v1/tts/preview-text: what POST /v1/tts would send to the engine for the same body (text
+// after the lexicon, segments, language), without synthesizing. It runs the synthesis planner
+// itself, so the preview cannot drift from what synthesis does.
+import type { FastifyPluginAsync } from 'fastify';
+import { planText, type PlanServices, type TtsInput } from '../services/synthesis.js';
+import type { LexiconRewrite } from '../lexicon/matcher.js';
+import type { LexiconService } from '../lexicon/service.js';
+import { ttsBodySchema } from './tts.js';
+import { errorResponses } from './error-schema.js';
+import type { AppContext } from './context.js';
+
+export interface PreviewContext extends AppContext {
+  /** Absent: no lexicon on this server, the text passes through unchanged. */
+  readonly lexicon?: LexiconService;
+}
+
+const previewResponse = {
+  type: 'object',
+  properties: {
+    text: { type: 'string', description: 'The text after the lexicon: what is segmented and sent to the engine.' },
+    segments: { type: 'array', items: { type: 'string' }, description: 'The engine calls, in order.' },
+    language: { type: 'string' },
+    languageDetected: { type: 'boolean' },
+    lexiconApplied: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          id: { type: 'string' },
+          term: { type: 'string' },
+          pronunciation: { type: 'string' },
+          position: { type: 'integer', description: '0-based UTF-16 offset of the replaced text in the request text.' },
+          matched: { type: 'string', description: 'The replaced text as written.' },
+        },
+      },
+    },
+    warnings: {
+      type: 'array',
+      items: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, param: { type: ['string', 'null'] } } },
+    },
+  },
+} as const;
+
+export const previewTextRoutes: FastifyPluginAsync<PreviewContext> = async (app, { config, engine, planServices, lexicon }) => {
+  app.post<{ Body: TtsInput }>(
+    '/v1/tts/preview-text',
+    {
+      schema: {
+        summary: 'Preview the text synthesis would use',
+        description: 'Takes the body of POST /v1/tts and answers what the engine would receive, without synthesizing.',
+        tags: ['synthesis'],
+        body: ttsBodySchema,
+        response: { 200: previewResponse, ...errorResponses(400, 413, 415, 422) },
+      },
+    },
+    async (request) => {
+      let rewritten: LexiconRewrite | undefined;
+      // The hook /v1/tts gets from buildApp, with an observer: same code, and we see what it applied.
+      const services: PlanServices = lexicon
+        ? { ...planServices, rewriteText: lexicon.rewriteHook((result) => (rewritten = result)) }
+        : planServices;
+      const plan = await planText(engine, config, request.body, request.id, services);
+      return {
+        text: rewritten?.text ?? request.body.text,
+        segments: plan.segments,
+        language: plan.language,
+        languageDetected: plan.languageDetected,
+        lexiconApplied: rewritten?.applied ?? [],
+        warnings: plan.warnings,
+      };
+    },
+  );
+};

@@ -1,0 +1,289 @@
+// /v1/voices: the engine's preset voices plus the voice library (upload a prompt recording with
+// its transcript, read, fetch the audio, rename or correct the transcript, delete). Uploads are
+// multipart/form-data, parsed here with their own limits (MAX_UPLOAD_BYTES, one file, a few
+// short fields); everything else is JSON like the rest of the API.
+import multipart from '@fastify/multipart';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { AppError } from '../errors/app-error.js';
+import type { Voice } from '../engines/engine.js';
+import { LANGUAGE_CODES } from '../text/language.js';
+import type { VoicePatch, VoiceRecord } from '../storage/voice-store.js';
+import { MAX_NAME_CHARS, MAX_TRANSCRIPT_CHARS } from '../voices/fields.js';
+import { isVoiceId } from '../voices/ids.js';
+import type { AudioVariant, VoiceLibrary } from '../voices/library.js';
+import { PROMPT_LIMITS, PROMPT_SAMPLE_RATE } from '../voices/prompt-audio.js';
+import { errorResponses } from './error-schema.js';
+import type { AppContext } from './context.js';
+
+export interface VoicesContext extends AppContext {
+  readonly voices: VoiceLibrary;
+}
+
+const FORM_FIELDS = ['transcript', 'name', 'language', 'consent'] as const;
+/** Bytes per text field: the longest allowed transcript (500 code points) fits with room to spare. */
+const FIELD_BYTES = 4 * MAX_TRANSCRIPT_CHARS + 256;
+
+const createBodySchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['audio', 'transcript', 'name'],
+  properties: {
+    audio: {
+      type: 'string',
+      format: 'binary',
+      description: `The prompt recording: WAV (PCM/float), MP3, FLAC or Ogg Opus, at least ${PROMPT_LIMITS.minSampleRate} Hz, ${PROMPT_LIMITS.minSeconds}–${PROMPT_LIMITS.maxSeconds} s of speech after trimming leading/trailing silence, not silent or clipped, at most MAX_UPLOAD_BYTES. Stored as sent and normalized to ${PROMPT_SAMPLE_RATE} Hz mono 16-bit WAV.`,
+    },
+    transcript: {
+      type: 'string',
+      minLength: 1,
+      maxLength: MAX_TRANSCRIPT_CHARS,
+      description: 'The words spoken in the recording, exactly (annotation tokens allowed). Cloning quality depends on it.',
+    },
+    name: { type: 'string', minLength: 1, maxLength: MAX_NAME_CHARS, description: 'Display name.' },
+    language: { type: 'string', enum: [...LANGUAGE_CODES], description: 'Language of the recording; detected from the transcript when omitted.' },
+    consent: {
+      type: 'string',
+      description: 'Must be "true": the uploader confirms the speaker agreed to have their voice cloned (400 consent_required otherwise).',
+    },
+  },
+} as const;
+
+const patchBodySchema = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: {
+    name: createBodySchema.properties.name,
+    transcript: createBodySchema.properties.transcript,
+    language: { type: 'string', enum: [...LANGUAGE_CODES] },
+  },
+} as const;
+
+/** Presets and library voices share one shape; the library's own fields are absent on presets. */
+const voiceSchema = {
+  type: 'object',
+  required: ['id', 'name', 'kind', 'engine', 'languages'],
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    kind: { type: 'string', enum: ['preset', 'cloned'] },
+    engine: { type: 'string', description: 'The engine that speaks it (a cloned voice: the active engine, which may approximate it).' },
+    gender: { type: 'string' },
+    languages: { type: 'array', items: { type: 'string' }, description: 'Empty: every language of the engine.' },
+    description: { type: 'string' },
+    language: { type: 'string', description: 'Cloned: language of the recording.' },
+    transcript: { type: 'string' },
+    version: { type: 'integer', description: 'Cloned: grows when the transcript or language changes.' },
+    pitchHz: { type: ['number', 'null'], description: 'Cloned: median pitch of the recording (null when too little is voiced).' },
+    durationSeconds: { type: 'number', description: 'Cloned: length of the normalized recording.' },
+    sampleRate: { type: 'integer', description: `Cloned: rate of the normalized recording (${PROMPT_SAMPLE_RATE}).` },
+    original: {
+      type: 'object',
+      properties: {
+        format: { type: 'string', enum: ['wav', 'mp3', 'flac', 'opus'] },
+        contentType: { type: 'string' },
+        bytes: { type: 'integer' },
+        sampleRate: { type: 'integer' },
+        channels: { type: 'integer' },
+        durationSeconds: { type: 'number' },
+      },
+    },
+    createdAt: { type: 'string', format: 'date-time' },
+    updatedAt: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+const idParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', minLength: 1, maxLength: 128 } },
+} as const;
+
+interface CreateBody {
+  audio: string;
+  transcript: string;
+  name: string;
+  language?: string;
+  consent?: string;
+}
+
+export const voiceRoutes: FastifyPluginAsync<VoicesContext> = async (app, { config, engine, voices }) => {
+  // Scoped to this plugin: no other route accepts multipart.
+  await app.register(multipart, {
+    throwFileSizeLimit: true,
+    limits: {
+      fileSize: config.maxUploadBytes,
+      files: 1,
+      // Room for a few unknown fields, so they are named (400 unknown_field) rather than cut off.
+      fields: FORM_FIELDS.length + 4,
+      fieldSize: FIELD_BYTES,
+      fieldNameSize: 64,
+      parts: FORM_FIELDS.length + 5,
+      headerPairs: 20,
+    },
+  });
+  /** The uploaded file of a POST, kept beside the schema-validated body (which holds only its name). */
+  const uploads = new WeakMap<FastifyRequest, Buffer>();
+
+  const toWire = (record: VoiceRecord) => ({
+    id: record.id,
+    name: record.name,
+    kind: 'cloned' as const,
+    engine: engine.capabilities.name,
+    languages: [],
+    language: record.language,
+    transcript: record.transcript,
+    version: record.version,
+    pitchHz: record.pitchHz,
+    durationSeconds: record.durationSeconds,
+    sampleRate: PROMPT_SAMPLE_RATE,
+    original: record.original,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+  });
+
+  app.get('/v1/voices', {
+    schema: {
+      summary: 'Voices: the engine\'s presets and the voice library',
+      tags: ['voices'],
+      response: { 200: { type: 'object', properties: { data: { type: 'array', items: voiceSchema } } } },
+    },
+  }, async () => {
+    const presets: readonly Voice[] = await engine.listVoices();
+    return { data: [...presets, ...(await voices.list()).map(toWire)] };
+  });
+
+  app.post<{ Body: CreateBody }>(
+    '/v1/voices',
+    {
+      schema: {
+        summary: 'Add a voice to the library from a recording (multipart/form-data)',
+        tags: ['voices'],
+        consumes: ['multipart/form-data'],
+        body: createBodySchema,
+        response: { 201: voiceSchema, ...errorResponses(400, 413, 415, 422) },
+      },
+      preValidation: async (request) => {
+        const form = await readForm(request);
+        uploads.set(request, form.file);
+        request.body = form.body as unknown as CreateBody;
+      },
+    },
+    async (request, reply) => {
+      const { consent, name, transcript, language } = request.body;
+      if (consent !== 'true') {
+        throw new AppError('consent_required', 'Set consent to "true" to confirm that the speaker agreed to have their voice cloned.', { param: 'consent' });
+      }
+      const audio = uploads.get(request) as Buffer;
+      const record = await voices.create({ audio, name, transcript, ...(language === undefined ? {} : { language }), consent: true });
+      return reply.status(201).header('location', `/v1/voices/${record.id}`).send(toWire(record));
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/voices/:id',
+    { schema: { summary: 'A preset or library voice', tags: ['voices'], params: idParams, response: { 200: voiceSchema, ...errorResponses(400, 404) } } },
+    async (request) => {
+      const { id } = request.params;
+      if (!isVoiceId(id)) {
+        const preset = (await engine.listVoices()).find((v) => v.id === id);
+        if (preset) return preset;
+      }
+      return toWire(await voices.get(id));
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { variant?: AudioVariant } }>(
+    '/v1/voices/:id/audio',
+    {
+      schema: {
+        summary: 'A library voice\'s recording',
+        description: `The normalized ${PROMPT_SAMPLE_RATE} Hz mono 16-bit WAV that engines receive, or with variant=original the upload as sent (with its content type).`,
+        tags: ['voices'],
+        params: idParams,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { variant: { type: 'string', enum: ['normalized', 'original'], default: 'normalized' } },
+        },
+        response: {
+          200: { description: 'Audio', content: Object.fromEntries(['audio/wav', 'audio/mpeg', 'audio/flac', 'audio/ogg'].map((t) => [t, { schema: { type: 'string', format: 'binary' } }])) },
+          ...errorResponses(400, 404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { bytes, contentType } = await voices.audio(request.params.id, request.query.variant ?? 'normalized');
+      return reply.type(contentType).header('content-length', bytes.length).send(bytes);
+    },
+  );
+
+  app.patch<{ Params: { id: string }; Body: VoicePatch }>(
+    '/v1/voices/:id',
+    {
+      schema: {
+        summary: 'Rename a library voice or correct its transcript or language',
+        tags: ['voices'],
+        params: idParams,
+        body: patchBodySchema,
+        response: { 200: voiceSchema, ...errorResponses(400, 404) },
+      },
+    },
+    async (request) => toWire(await voices.update(request.params.id, request.body)),
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/v1/voices/:id',
+    {
+      schema: {
+        summary: 'Delete a library voice and its recordings',
+        tags: ['voices'],
+        params: idParams,
+        response: { 204: { description: 'Deleted', type: 'null' }, ...errorResponses(400, 404) },
+      },
+    },
+    async (request, reply) => {
+      await voices.delete(request.params.id);
+      return reply.status(204).send();
+    },
+  );
+};
+
+/**
+ * Reads the whole form: text fields into a body for the route schema (which then reports
+ * missing, unknown and malformed fields as everywhere else), the one file into a Buffer.
+ * Size limits are the multipart plugin's (413 via the error handler). A problem found on the
+ * way is raised only after the rest of the body is read: stopping mid-stream would leave the
+ * client blocked sending a body nobody reads.
+ */
+async function readForm(request: FastifyRequest): Promise<{ body: Record<string, unknown>; file: Buffer }> {
+  if (!request.isMultipart()) {
+    throw new AppError('unsupported_media_type', 'POST /v1/voices takes multipart/form-data (fields audio, transcript, name, language, consent).');
+  }
+  const body: Record<string, unknown> = {};
+  let file: Buffer = Buffer.alloc(0);
+  let problem: AppError | null = null;
+  for await (const part of request.parts()) {
+    const field = part.fieldname;
+    let issue: AppError | null = null;
+    if (Object.hasOwn(body, field)) issue = new AppError('invalid_value', `Field "${field}" appears more than once.`, { param: field });
+    else if (part.type === 'file' && field !== 'audio') issue = new AppError('unknown_field', `Unknown file field "${field}"; the recording goes in "audio".`, { param: field });
+    else if (part.type === 'field' && field === 'audio') issue = new AppError('invalid_type', 'Field "audio" must be a file.', { param: 'audio' });
+    else if (part.type === 'field' && (part.valueTruncated || part.fieldnameTruncated)) issue = new AppError('invalid_value', `Field "${field}" is too long.`, { param: field });
+    problem ??= issue;
+    if (part.type === 'file') {
+      if (issue || problem) {
+        for await (const _chunk of part.file) {
+          // discard: the upload is refused anyway
+        }
+      } else {
+        file = await part.toBuffer();
+        body.audio = part.filename;
+      }
+    } else if (!issue) {
+      body[field] = part.value;
+    }
+  }
+  if (problem) throw problem;
+  return { body, file };
+}

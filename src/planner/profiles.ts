@@ -1,0 +1,320 @@
+// Engine profiles: how much audio one GPU makes per second at each concurrency, how soon the
+// first audio comes, how much memory it needs and how long a cold start takes. Bundled anchors
+// are published figures; other GPUs get an `estimated` profile from the scaling model below;
+// a user's measured profile always wins. docs/planner.md explains the model.
+import { readFileSync } from 'node:fs';
+import bundled from './data/engine-profiles.json' with { type: 'json' };
+import type { Catalog, GpuSpec } from './catalog.js';
+import { findGpu } from './catalog.js';
+import { Fields, join, type Obj } from './validate.js';
+
+export interface ThroughputPoint {
+  concurrency: number;
+  /** Aggregate audio seconds produced per wall second at this concurrency. */
+  audioSecondsPerSecond: number;
+}
+
+export interface MeasuredCurve {
+  gpu: string;
+  throughput: ThroughputPoint[];
+  firstAudioMs: { concurrency: number; ms: number }[];
+  source: string;
+  sourceDate: string;
+  maxConcurrency?: number;
+  coldStartS?: number;
+}
+
+export interface EngineSpec {
+  engine: string;
+  description: string;
+  maxConcurrency: number;
+  anchors: MeasuredCurve[];
+  firstAudioGrowthPerStream: number;
+  memory: { weightsBf16GiB: number; weightsNoBf16GiB: number; cudaContextGiB: number; runtimeExtraGiB: number; perStreamMiB: number; source: string };
+  coldStart: { instanceBootS: number; modelLoadS: number; source: string };
+}
+
+export type ProfileSource = 'published' | 'estimated' | 'user';
+
+export interface GpuProfile {
+  engine: string;
+  gpu: string;
+  source: ProfileSource;
+  citation: string;
+  /** Largest concurrency the planner may use: engine cap, curve range and memory. */
+  maxConcurrency: number;
+  /** Index c (1..maxConcurrency): aggregate audio-s per s. Index 0 unused. */
+  throughput: Float64Array;
+  /** Index c: first-audio latency in ms with c streams in flight (no queueing). */
+  firstAudioMs: Float64Array;
+  coldStartS: number;
+  coldStartSource: string;
+  memoryGiB: (concurrency: number) => number;
+  /** For estimated profiles: the anchor and the ratios used. */
+  scaling?: { fromGpu: string; bandwidthRatio: number; computeRatio: number; flowPrecision: 'bf16' | 'fp32'; fit: TwoTermFit };
+}
+
+/** time per audio second at concurrency c = w + l / c (seconds of GPU wall time). */
+export interface TwoTermFit {
+  w: number;
+  l: number;
+}
+
+/** Usable share of GPU memory (allocator fragmentation, other processes). An assumption. */
+export const USABLE_MEMORY_SHARE = 0.9;
+
+export function bundledEngines(): EngineSpec[] {
+  const f = new Fields();
+  const top = f.object(structuredClone(bundled) as unknown, '') as Obj;
+  const engines = (f.array(top, 'engines', '') ?? []).map((e, i) => parseEngine(f, e, join('engines', i)));
+  f.throwIfAny('bundled engine profiles');
+  return engines.filter((e): e is EngineSpec => e !== undefined);
+}
+
+function parseEngine(f: Fields, raw: unknown, p: string): EngineSpec | undefined {
+  const o = f.object(raw, p);
+  if (!o) return undefined;
+  const anchors = (f.array(o, 'anchors', p, { minLength: 1 }) ?? []).map((a, i) => parseCurve(f, a, join(join(p, 'anchors'), i)));
+  const mem = f.object(o.memory, join(p, 'memory')) ?? {};
+  const cold = f.object(o.coldStart, join(p, 'coldStart')) ?? {};
+  return {
+    engine: f.string(o, 'engine', p) ?? '',
+    description: f.string(o, 'description', p) ?? '',
+    maxConcurrency: f.number(o, 'maxConcurrency', p, { min: 1, int: true }) ?? 1,
+    anchors: anchors.filter((a): a is MeasuredCurve => a !== undefined),
+    firstAudioGrowthPerStream: f.number(o, 'firstAudioGrowthPerStream', p, { min: 0 }) ?? 0,
+    memory: {
+      weightsBf16GiB: f.number(mem, 'weightsBf16GiB', join(p, 'memory'), { min: 0 }) ?? 0,
+      weightsNoBf16GiB: f.number(mem, 'weightsNoBf16GiB', join(p, 'memory'), { min: 0 }) ?? 0,
+      cudaContextGiB: f.number(mem, 'cudaContextGiB', join(p, 'memory'), { min: 0 }) ?? 0,
+      runtimeExtraGiB: f.number(mem, 'runtimeExtraGiB', join(p, 'memory'), { min: 0 }) ?? 0,
+      perStreamMiB: f.number(mem, 'perStreamMiB', join(p, 'memory'), { exclusiveMin: 0 }) ?? 1,
+      source: f.string(mem, 'source', join(p, 'memory')) ?? '',
+    },
+    coldStart: {
+      instanceBootS: f.number(cold, 'instanceBootS', join(p, 'coldStart'), { min: 0 }) ?? 0,
+      modelLoadS: f.number(cold, 'modelLoadS', join(p, 'coldStart'), { min: 0 }) ?? 0,
+      source: f.string(cold, 'source', join(p, 'coldStart')) ?? '',
+    },
+  };
+}
+
+const CURVE_FIELDS = ['engine', 'gpu', 'throughput', 'firstAudioMs', 'source', 'sourceDate', 'maxConcurrency', 'coldStartS'];
+
+/**
+ * A measured curve: throughput points give `audioSecondsPerSecond` directly, or `rtf`
+ * (aggregate processing time / audio time, so 1/rtf audio-s per s), or `perStreamRtf` (each of
+ * c streams' own RTF, so c/perStreamRtf).
+ */
+export function parseCurve(f: Fields, raw: unknown, p: string): MeasuredCurve | undefined {
+  const o = f.object(raw, p);
+  if (!o) return undefined;
+  const throughput: ThroughputPoint[] = [];
+  (f.array(o, 'throughput', p, { minLength: 1 }) ?? []).forEach((t, i) => {
+    const tp = join(join(p, 'throughput'), i);
+    const to = f.object(t, tp);
+    if (!to) return;
+    const c = f.number(to, 'concurrency', tp, { min: 1, int: true });
+    const given = ['audioSecondsPerSecond', 'rtf', 'perStreamRtf'].filter((k) => to[k] !== undefined);
+    if (given.length !== 1) {
+      f.add(tp, 'needs exactly one of audioSecondsPerSecond, rtf, perStreamRtf');
+      return;
+    }
+    const v = f.number(to, given[0] as string, tp, { exclusiveMin: 0 });
+    if (c === undefined || v === undefined) return;
+    const aps = given[0] === 'audioSecondsPerSecond' ? v : given[0] === 'rtf' ? 1 / v : c / v;
+    throughput.push({ concurrency: c, audioSecondsPerSecond: aps });
+  });
+  throughput.sort((a, b) => a.concurrency - b.concurrency);
+  for (let i = 1; i < throughput.length; i++) {
+    if (throughput[i]!.concurrency === throughput[i - 1]!.concurrency) f.add(join(p, 'throughput'), `concurrency ${throughput[i]!.concurrency} appears twice`);
+  }
+  const firstAudioMs: { concurrency: number; ms: number }[] = [];
+  (f.array(o, 'firstAudioMs', p, { minLength: 1 }) ?? []).forEach((t, i) => {
+    const tp = join(join(p, 'firstAudioMs'), i);
+    const to = f.object(t, tp);
+    if (!to) return;
+    const c = f.number(to, 'concurrency', tp, { min: 1, int: true });
+    const ms = f.number(to, 'ms', tp, { exclusiveMin: 0 });
+    if (c !== undefined && ms !== undefined) firstAudioMs.push({ concurrency: c, ms });
+  });
+  firstAudioMs.sort((a, b) => a.concurrency - b.concurrency);
+  const curve: MeasuredCurve = {
+    gpu: f.string(o, 'gpu', p) ?? '',
+    throughput,
+    firstAudioMs,
+    source: f.string(o, 'source', p) ?? '',
+    sourceDate: f.string(o, 'sourceDate', p) ?? '',
+  };
+  const mc = f.number(o, 'maxConcurrency', p, { min: 1, int: true, optional: true });
+  if (mc !== undefined) curve.maxConcurrency = mc;
+  const cs = f.number(o, 'coldStartS', p, { min: 0, optional: true });
+  if (cs !== undefined) curve.coldStartS = cs;
+  return curve;
+}
+
+/** A user's measured profile file: one object or a list, each with `engine` and a curve. */
+export function loadUserProfiles(path: string): (MeasuredCurve & { engine: string })[] {
+  const f = new Fields();
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    f.add('', `cannot read ${path}: ${(err as Error).message}`);
+    f.throwIfAny(`profile ${path}`);
+  }
+  const out = parseUserProfiles(f, raw, '');
+  f.throwIfAny(`profile ${path}`);
+  return out;
+}
+
+export function parseUserProfiles(f: Fields, raw: unknown, path: string): (MeasuredCurve & { engine: string })[] {
+  const list = Array.isArray(raw) ? raw : [raw];
+  const out: (MeasuredCurve & { engine: string })[] = [];
+  list.forEach((item, i) => {
+    const p = Array.isArray(raw) ? join(path, i) : path;
+    const o = f.object(item, p);
+    if (!o) return;
+    f.known(o, p, CURVE_FIELDS);
+    const engine = f.string(o, 'engine', p);
+    const curve = parseCurve(f, o, p);
+    if (engine && curve) out.push({ ...curve, engine });
+  });
+  return out;
+}
+
+/** Least-squares fit of time-per-audio-second y = w + l·(1/c) to a throughput curve. */
+export function fitTwoTerm(points: readonly ThroughputPoint[]): TwoTermFit {
+  if (points.length === 1) return { w: 0, l: 1 / (points[0] as ThroughputPoint).audioSecondsPerSecond / 1 };
+  let sx = 0, sy = 0, sxx = 0, sxy = 0;
+  for (const p of points) {
+    const x = 1 / p.concurrency;
+    const y = 1 / p.audioSecondsPerSecond;
+    sx += x; sy += y; sxx += x * x; sxy += x * y;
+  }
+  const n = points.length;
+  const l = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+  const w = (sy - l * sx) / n;
+  return { w: Math.max(0, w), l: Math.max(0, l) };
+}
+
+function interpolate(points: readonly { x: number; y: number }[], x: number): number {
+  const first = points[0] as { x: number; y: number };
+  if (points.length === 1 || x <= first.x) return first.y;
+  for (let i = 1; i < points.length; i++) {
+    const a = points[i - 1] as { x: number; y: number };
+    const b = points[i] as { x: number; y: number };
+    if (x <= b.x) return a.y + ((b.y - a.y) * (x - a.x)) / (b.x - a.x);
+  }
+  const a = points[points.length - 2] as { x: number; y: number };
+  const b = points[points.length - 1] as { x: number; y: number };
+  return b.y + ((b.y - a.y) * (x - b.x)) / (b.x - a.x);
+}
+
+function firstAudioCurve(points: readonly { concurrency: number; ms: number }[], growth: number, maxC: number): Float64Array {
+  const out = new Float64Array(maxC + 1);
+  const pts = points.map((p) => ({ x: p.concurrency, y: p.ms }));
+  const only = pts[0] as { x: number; y: number };
+  const fa1 = only.y / (1 + growth * (only.x - 1));
+  for (let c = 1; c <= maxC; c++) {
+    out[c] = pts.length === 1 ? fa1 * (1 + growth * (c - 1)) : Math.max(1, interpolate(pts, c));
+  }
+  return out;
+}
+
+function flowPrecision(gpu: GpuSpec): 'bf16' | 'fp32' {
+  return gpu.bf16 ? 'bf16' : 'fp32';
+}
+
+/** Compute rate the flow/vocoder stage runs at: bf16 tensor cores, else plain fp32. */
+function flowTflops(gpu: GpuSpec): number | undefined {
+  return gpu.bf16 ? gpu.fp16TensorTflops : gpu.fp32Tflops;
+}
+
+export interface ProfileRequest {
+  engine: EngineSpec;
+  gpu: GpuSpec;
+  catalog: Catalog;
+  userCurves?: readonly (MeasuredCurve & { engine: string })[];
+  /** Overrides every profile's cold start (the workload's coldStartS). */
+  coldStartS?: number;
+}
+
+export type ProfileResult = { ok: true; profile: GpuProfile } | { ok: false; reason: string };
+
+export function resolveProfile(req: ProfileRequest): ProfileResult {
+  const { engine, gpu, catalog } = req;
+  if (gpu.cuda === false) return { ok: false, reason: `${gpu.name} is not a CUDA GPU; ${engine.engine} cannot run on it` };
+  const memory = (c: number) =>
+    (gpu.bf16 ? engine.memory.weightsBf16GiB : engine.memory.weightsNoBf16GiB) + engine.memory.cudaContextGiB + engine.memory.runtimeExtraGiB + (c * engine.memory.perStreamMiB) / 1024;
+  const fixed = memory(0);
+  const memCap = Math.floor(((gpu.memoryGiB * USABLE_MEMORY_SHARE - fixed) * 1024) / engine.memory.perStreamMiB);
+  if (memCap < 1) return { ok: false, reason: `${gpu.name} has ${gpu.memoryGiB} GiB; ${engine.engine} needs ${memory(1).toFixed(1)} GiB for one stream` };
+  const defaultCold = engine.coldStart.instanceBootS + engine.coldStart.modelLoadS;
+
+  const user = req.userCurves?.find((u) => u.engine === engine.engine && u.gpu === gpu.name);
+  const anchor = engine.anchors.find((a) => a.gpu === gpu.name);
+  const measured = user ?? anchor;
+  if (measured) {
+    const lastC = (measured.throughput[measured.throughput.length - 1] as ThroughputPoint).concurrency;
+    const maxC = Math.min(measured.maxConcurrency ?? (user ? lastC : engine.maxConcurrency), memCap);
+    const pts = measured.throughput.map((t) => ({ x: t.concurrency, y: t.audioSecondsPerSecond }));
+    const throughput = new Float64Array(maxC + 1);
+    for (let c = 1; c <= maxC; c++) throughput[c] = Math.max(1e-6, interpolate(pts, Math.min(c, lastC)));
+    return {
+      ok: true,
+      profile: {
+        engine: engine.engine,
+        gpu: gpu.name,
+        source: user ? 'user' : 'published',
+        citation: `${measured.source} (${measured.sourceDate})`,
+        maxConcurrency: maxC,
+        throughput,
+        firstAudioMs: firstAudioCurve(measured.firstAudioMs, engine.firstAudioGrowthPerStream, maxC),
+        coldStartS: req.coldStartS ?? measured.coldStartS ?? defaultCold,
+        coldStartSource: req.coldStartS !== undefined ? 'workload coldStartS' : measured.coldStartS !== undefined ? 'user profile' : engine.coldStart.source,
+        memoryGiB: memory,
+      },
+    };
+  }
+
+  // Scaling model: fit the anchor's time per audio second to w + l/c. The l part (LLM decode,
+  // one step shared by the batch) is bound by memory bandwidth; the w part (flow + vocoder per
+  // request) by tensor throughput, in fp32 on GPUs without bf16.
+  const source = engine.anchors[0] as MeasuredCurve;
+  const from = findGpu(catalog, source.gpu);
+  const toFlow = flowTflops(gpu);
+  const fromFlow = from ? flowTflops(from) : undefined;
+  if (!from || !from.memoryBandwidthGBs || !fromFlow) return { ok: false, reason: `anchor GPU ${source.gpu} lacks datasheet figures in the catalog` };
+  if (!gpu.memoryBandwidthGBs || !toFlow) {
+    return { ok: false, reason: `${gpu.name} lacks ${gpu.memoryBandwidthGBs ? (gpu.bf16 ? 'fp16 tensor' : 'fp32') + ' TFLOPS' : 'memory bandwidth'} in the catalog, so no estimate can be made` };
+  }
+  const fit = fitTwoTerm(source.throughput);
+  const bandwidthRatio = from.memoryBandwidthGBs / gpu.memoryBandwidthGBs;
+  const computeRatio = fromFlow / toFlow;
+  const scaled: TwoTermFit = { w: fit.w * computeRatio, l: fit.l * bandwidthRatio };
+  const maxC = Math.min(engine.maxConcurrency, memCap);
+  const throughput = new Float64Array(maxC + 1);
+  for (let c = 1; c <= maxC; c++) throughput[c] = 1 / (scaled.w + scaled.l / c);
+  const anchorFa = firstAudioCurve(source.firstAudioMs, engine.firstAudioGrowthPerStream, maxC);
+  const latencyRatio = (scaled.w + scaled.l) / (fit.w + fit.l);
+  const firstAudioMs = anchorFa.map((v) => v * latencyRatio);
+  return {
+    ok: true,
+    profile: {
+      engine: engine.engine,
+      gpu: gpu.name,
+      source: 'estimated',
+      citation:
+        `estimated from ${source.gpu} (${source.source}): LLM part x${bandwidthRatio.toFixed(2)} (memory bandwidth ${from.memoryBandwidthGBs}/${gpu.memoryBandwidthGBs} GB/s), ` +
+        `flow/vocoder part x${computeRatio.toFixed(2)} (${fromFlow}/${toFlow} TFLOPS${gpu.bf16 ? '' : ', fp32: no bf16'})`,
+      maxConcurrency: maxC,
+      throughput,
+      firstAudioMs,
+      coldStartS: req.coldStartS ?? defaultCold,
+      coldStartSource: req.coldStartS !== undefined ? 'workload coldStartS' : engine.coldStart.source,
+      memoryGiB: memory,
+      scaling: { fromGpu: source.gpu, bandwidthRatio, computeRatio, flowPrecision: flowPrecision(gpu), fit },
+    },
+  };
+}

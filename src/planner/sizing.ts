@@ -1,0 +1,172 @@
+// Sizing: for one instance type, the concurrency per GPU to run at, how many GPUs a given
+// arrival rate needs to meet the SLO (analytic M/G/c estimate plus a utilization cap), and
+// the hourly fleet for the week.
+import type { GpuSpec, InstanceType } from './catalog.js';
+import type { GpuProfile } from './profiles.js';
+import { coarsen, exactQuantile, mgcWait, scaleTable, sumQuantile, waitQuantile, type QuantileTable } from './queueing.js';
+import type { Workload } from './workload.js';
+
+export interface Latency {
+  p95FirstAudioMs: number;
+  p95CompletionMs: number;
+}
+
+export interface SizingRules {
+  sloFirstAudioMs: number;
+  sloCompletionMs: number;
+  /** First-audio SLO applies only when some requests stream. */
+  streaming: boolean;
+  maxUtilization: number;
+}
+
+/** One instance type running one profile at a fixed concurrency per GPU. */
+export class Unit {
+  /** Wall seconds per audio second for one stream when the GPU runs `k` streams. */
+  readonly perStreamFactor: number;
+  /** Service time of a request (seconds), equiprobable quantiles. */
+  readonly service: QuantileTable;
+  private readonly coarse: Float64Array;
+  readonly firstAudioS: number;
+  private readonly maxRateCache = new Map<number, number>();
+
+  constructor(
+    readonly instance: InstanceType,
+    readonly gpu: GpuSpec,
+    readonly profile: GpuProfile,
+    /** Concurrent streams per GPU (the batch the engine runs). */
+    readonly k: number,
+    audio: QuantileTable,
+    readonly rules: SizingRules,
+  ) {
+    this.perStreamFactor = k / (profile.throughput[k] as number);
+    this.service = scaleTable(audio, this.perStreamFactor);
+    this.coarse = coarsen(this.service.values, 64);
+    this.firstAudioS = (profile.firstAudioMs[k] as number) / 1000;
+  }
+
+  get slotsPerInstance(): number {
+    return this.k * this.instance.gpuCount;
+  }
+
+  /** Requests per second one GPU completes at full concurrency. */
+  get requestsPerSecondPerGpu(): number {
+    return this.k / this.service.mean;
+  }
+
+  /** Latency with no queueing at all: the floor no fleet size can beat. */
+  unloadedLatency(): Latency {
+    return { p95FirstAudioMs: this.firstAudioS * 1000, p95CompletionMs: exactQuantile(this.service.values, 0.95) * 1000 };
+  }
+
+  /** Analytic p95 latencies with `gpus` GPUs at `lambda` requests/s; null when unstable. */
+  latency(gpus: number, lambda: number): Latency | null {
+    const c = gpus * this.k;
+    const a = lambda * this.service.mean;
+    if (lambda <= 0) return this.unloadedLatency();
+    const tail = mgcWait(c, a, this.service.mean, this.service.scv);
+    if (!tail) return null;
+    return {
+      p95FirstAudioMs: (this.firstAudioS + waitQuantile(tail, 0.95)) * 1000,
+      p95CompletionMs: sumQuantile(tail, this.coarse, 0.95) * 1000,
+    };
+  }
+
+  meets(gpus: number, lambda: number): boolean {
+    if (lambda <= 0) return true;
+    if (gpus <= 0) return false;
+    const a = lambda * this.service.mean;
+    if (a > gpus * this.k * this.rules.maxUtilization) return false;
+    const l = this.latency(gpus, lambda);
+    if (!l) return false;
+    return (!this.rules.streaming || l.p95FirstAudioMs <= this.rules.sloFirstAudioMs) && l.p95CompletionMs <= this.rules.sloCompletionMs;
+  }
+
+  feasible(): boolean {
+    const u = this.unloadedLatency();
+    return (!this.rules.streaming || u.p95FirstAudioMs <= this.rules.sloFirstAudioMs) && u.p95CompletionMs <= this.rules.sloCompletionMs;
+  }
+
+  /** Fewest GPUs meeting the SLO at `lambda` requests/s (Infinity when no fleet can). */
+  gpusNeeded(lambda: number): number {
+    if (lambda <= 0) return 0;
+    if (!this.feasible()) return Infinity;
+    const a = lambda * this.service.mean;
+    let n = Math.max(1, Math.ceil(a / (this.k * this.rules.maxUtilization) - 1e-9));
+    for (let guard = 0; guard < 100000; guard++, n++) {
+      if (this.meets(n, lambda)) return n;
+    }
+    return Infinity;
+  }
+
+  instancesNeeded(lambda: number): number {
+    const g = this.gpusNeeded(lambda);
+    return Number.isFinite(g) ? Math.ceil(g / this.instance.gpuCount) : Infinity;
+  }
+
+  /** Largest arrival rate `instances` instances serve within the SLO. */
+  maxRate(instances: number): number {
+    const hit = this.maxRateCache.get(instances);
+    if (hit !== undefined) return hit;
+    const gpus = instances * this.instance.gpuCount;
+    let lo = 0;
+    let hi = (gpus * this.k * this.rules.maxUtilization) / this.service.mean;
+    if (instances <= 0 || !this.feasible()) hi = 0;
+    else if (this.meets(gpus, hi)) lo = hi;
+    else {
+      for (let i = 0; i < 40 && hi - lo > 1e-6 * hi; i++) {
+        const mid = (lo + hi) / 2;
+        if (this.meets(gpus, mid)) lo = mid;
+        else hi = mid;
+      }
+    }
+    this.maxRateCache.set(instances, lo);
+    return lo;
+  }
+
+  /** Smallest instance count whose maxRate covers `lambda` (monotone search). */
+  instancesFor(lambda: number, cap = 100000): number {
+    if (lambda <= 0) return 0;
+    let m = Math.max(1, Math.floor((lambda * this.service.mean) / (this.slotsPerInstance * this.rules.maxUtilization)));
+    while (m > 1 && this.maxRate(m - 1) >= lambda) m--;
+    while (m < cap && this.maxRate(m) < lambda) m++;
+    return m;
+  }
+}
+
+export function sizingRules(w: Workload): SizingRules {
+  return {
+    sloFirstAudioMs: w.slo.p95FirstAudioMs,
+    sloCompletionMs: w.slo.p95CompletionMs,
+    streaming: w.streamingShare > 0,
+    maxUtilization: w.planning.maxUtilization,
+  };
+}
+
+export type UnitChoice = { ok: true; unit: Unit; peakGpus: number } | { ok: false; reason: string };
+
+/**
+ * Picks the concurrency per GPU: the one that needs the fewest GPUs at the peak rate (ties go
+ * to the larger concurrency, which has more capacity off-peak). Concurrencies whose unloaded
+ * latency already breaks the SLO are skipped.
+ */
+export function chooseUnit(instance: InstanceType, gpu: GpuSpec, profile: GpuProfile, audio: QuantileTable, rules: SizingRules, peakRate: number): UnitChoice {
+  let best: { unit: Unit; peakGpus: number } | undefined;
+  let floor: Latency | undefined;
+  for (let k = 1; k <= profile.maxConcurrency; k++) {
+    const unit = new Unit(instance, gpu, profile, k, audio, rules);
+    if (!unit.feasible()) {
+      floor ??= unit.unloadedLatency();
+      continue;
+    }
+    const g = unit.gpusNeeded(peakRate);
+    if (!best || g <= best.peakGpus) best = { unit, peakGpus: g };
+  }
+  if (!best) {
+    const u = floor as Latency;
+    return {
+      ok: false,
+      reason: `cannot meet the SLO even unloaded: p95 first audio ${Math.round(u.p95FirstAudioMs)} ms, p95 completion ${Math.round(u.p95CompletionMs)} ms at one stream per GPU`,
+    };
+  }
+  return { ok: true, ...best };
+}

@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { currentVersion, openDatabase } from './sqlite.js';
+import { SqliteVoiceStore, VOICE_MIGRATIONS } from './sqlite-voice-store.js';
+import { DEFAULT_OWNER, type NewVoice } from './voice-store.js';
+
+const voice = (id: string, owner = DEFAULT_OWNER): NewVoice => ({
+  id,
+  owner,
+  name: `Voice ${id}`,
+  transcript: 'Hello there.',
+  language: 'en',
+  pitchHz: 180.5,
+  durationSeconds: 4.25,
+  original: { format: 'flac', contentType: 'audio/flac', bytes: 12345, sampleRate: 44100, channels: 2, durationSeconds: 6.5 },
+});
+
+describe('SqliteVoiceStore', () => {
+  it('creates, reads, lists, updates and deletes, scoped by owner, and survives reopening', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cosyfleet-voices-'));
+    try {
+      const path = join(dir, 'cosyfleet.db');
+      let db = openDatabase(path);
+      let store = new SqliteVoiceStore(db);
+      assert.equal(currentVersion(db, 'voices'), VOICE_MIGRATIONS.length);
+      const a = await store.create(voice('voice_a'));
+      await store.create({ ...voice('voice_b'), pitchHz: null });
+      await store.create(voice('voice_c', 'someone-else'));
+      assert.equal(a.version, 1);
+      assert.equal(a.createdAt, a.updatedAt);
+      assert.deepEqual(await store.get(DEFAULT_OWNER, 'voice_a'), a);
+      assert.deepEqual((await store.list(DEFAULT_OWNER)).map((v) => v.id), ['voice_a', 'voice_b']);
+      assert.equal((await store.get(DEFAULT_OWNER, 'voice_b'))?.pitchHz, null);
+      assert.equal(await store.get(DEFAULT_OWNER, 'voice_c'), null, 'another owner\'s voice is invisible');
+      assert.equal(await store.update(DEFAULT_OWNER, 'voice_c', { name: 'x' }), null);
+      assert.equal(await store.delete(DEFAULT_OWNER, 'voice_c'), false);
+      assert.deepEqual((await store.list('someone-else')).map((v) => v.id), ['voice_c']);
+
+      const renamed = await store.update(DEFAULT_OWNER, 'voice_a', { name: 'Renamed' });
+      assert.equal(renamed?.name, 'Renamed');
+      assert.equal(renamed?.version, 1, 'a new name does not change the prompt');
+      const corrected = await store.update(DEFAULT_OWNER, 'voice_a', { transcript: 'Hello there!' });
+      assert.equal(corrected?.version, 2, 'a new transcript does');
+      assert.equal((await store.update(DEFAULT_OWNER, 'voice_a', { transcript: 'Hello there!' }))?.version, 2, 'the same transcript does not');
+      assert.equal((await store.update(DEFAULT_OWNER, 'voice_a', { language: 'de' }))?.version, 3, 'a new language does');
+      db.close();
+
+      db = openDatabase(path);
+      store = new SqliteVoiceStore(db);
+      const reread = await store.get(DEFAULT_OWNER, 'voice_a');
+      assert.deepEqual(
+        { name: reread?.name, transcript: reread?.transcript, language: reread?.language, version: reread?.version, original: reread?.original },
+        { name: 'Renamed', transcript: 'Hello there!', language: 'de', version: 3, original: voice('voice_a').original },
+      );
+      assert.equal(await store.delete(DEFAULT_OWNER, 'voice_a'), true);
+      assert.equal(await store.get(DEFAULT_OWNER, 'voice_a'), null);
+      await assert.rejects(store.create(voice('voice_b')), /UNIQUE/, 'ids are unique');
+      db.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

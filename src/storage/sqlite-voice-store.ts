@@ -1,0 +1,141 @@
+// The voice library's metadata in the service's SQLite database (migration namespace 'voices').
+import type { SniffedFormat } from '../audio/decoders.js';
+import { migrate, type Migration, type SqliteDatabase } from './sqlite.js';
+import type { NewVoice, VoicePatch, VoiceRecord, VoiceStore } from './voice-store.js';
+
+export const VOICE_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'voice library',
+    up: (db) =>
+      db.exec(`
+        CREATE TABLE voices (
+          id TEXT PRIMARY KEY,
+          owner TEXT NOT NULL DEFAULT 'default',
+          name TEXT NOT NULL,
+          transcript TEXT NOT NULL,
+          language TEXT NOT NULL,
+          version INTEGER NOT NULL DEFAULT 1,
+          pitch_hz REAL,
+          duration_seconds REAL NOT NULL,
+          original_format TEXT NOT NULL,
+          original_content_type TEXT NOT NULL,
+          original_bytes INTEGER NOT NULL,
+          original_sample_rate INTEGER NOT NULL,
+          original_channels INTEGER NOT NULL,
+          original_duration_seconds REAL NOT NULL,
+          created_at TEXT NOT NULL,
+          updated_at TEXT NOT NULL
+        );
+        CREATE INDEX voices_owner_created ON voices (owner, created_at);
+      `),
+  },
+];
+
+interface Row {
+  id: string;
+  owner: string;
+  name: string;
+  transcript: string;
+  language: string;
+  version: number;
+  pitch_hz: number | null;
+  duration_seconds: number;
+  original_format: string;
+  original_content_type: string;
+  original_bytes: number;
+  original_sample_rate: number;
+  original_channels: number;
+  original_duration_seconds: number;
+  created_at: string;
+  updated_at: string;
+}
+
+const fromRow = (r: Row): VoiceRecord => ({
+  id: r.id,
+  owner: r.owner,
+  name: r.name,
+  transcript: r.transcript,
+  language: r.language,
+  version: r.version,
+  pitchHz: r.pitch_hz,
+  durationSeconds: r.duration_seconds,
+  original: {
+    format: r.original_format as SniffedFormat,
+    contentType: r.original_content_type,
+    bytes: r.original_bytes,
+    sampleRate: r.original_sample_rate,
+    channels: r.original_channels,
+    durationSeconds: r.original_duration_seconds,
+  },
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+export class SqliteVoiceStore implements VoiceStore {
+  /** Runs the 'voices' migrations on `db` (shared with other stores; the caller closes it). */
+  constructor(private readonly db: SqliteDatabase) {
+    migrate(db, 'voices', VOICE_MIGRATIONS);
+  }
+
+  async create(voice: NewVoice): Promise<VoiceRecord> {
+    const now = new Date().toISOString();
+    this.db
+      .prepare(
+        `INSERT INTO voices (id, owner, name, transcript, language, version, pitch_hz, duration_seconds,
+           original_format, original_content_type, original_bytes, original_sample_rate, original_channels,
+           original_duration_seconds, created_at, updated_at)
+         VALUES (@id, @owner, @name, @transcript, @language, 1, @pitchHz, @durationSeconds,
+           @format, @contentType, @bytes, @sampleRate, @channels, @originalSeconds, @now, @now)`,
+      )
+      .run({
+        id: voice.id,
+        owner: voice.owner,
+        name: voice.name,
+        transcript: voice.transcript,
+        language: voice.language,
+        pitchHz: voice.pitchHz,
+        durationSeconds: voice.durationSeconds,
+        format: voice.original.format,
+        contentType: voice.original.contentType,
+        bytes: voice.original.bytes,
+        sampleRate: voice.original.sampleRate,
+        channels: voice.original.channels,
+        originalSeconds: voice.original.durationSeconds,
+        now,
+      });
+    return { ...voice, version: 1, createdAt: now, updatedAt: now };
+  }
+
+  async get(owner: string, id: string): Promise<VoiceRecord | null> {
+    const row = this.db.prepare('SELECT * FROM voices WHERE owner = ? AND id = ?').get(owner, id) as Row | undefined;
+    return row ? fromRow(row) : null;
+  }
+
+  async list(owner: string): Promise<VoiceRecord[]> {
+    const rows = this.db.prepare('SELECT * FROM voices WHERE owner = ? ORDER BY created_at, rowid').all(owner) as Row[];
+    return rows.map(fromRow);
+  }
+
+  async update(owner: string, id: string, patch: VoicePatch): Promise<VoiceRecord | null> {
+    // Read, compare and write in one transaction so two PATCHes cannot both bump from the same version.
+    return this.db.transaction((): VoiceRecord | null => {
+      const row = this.db.prepare('SELECT * FROM voices WHERE owner = ? AND id = ?').get(owner, id) as Row | undefined;
+      if (!row) return null;
+      const name = patch.name ?? row.name;
+      const transcript = patch.transcript ?? row.transcript;
+      const language = patch.language ?? row.language;
+      const promptChanged = transcript !== row.transcript || language !== row.language;
+      const version = promptChanged ? row.version + 1 : row.version;
+      const updatedAt = new Date().toISOString();
+      this.db
+        .prepare('UPDATE voices SET name = ?, transcript = ?, language = ?, version = ?, updated_at = ? WHERE owner = ? AND id = ?')
+        .run(name, transcript, language, version, updatedAt, owner, id);
+      return fromRow({ ...row, name, transcript, language, version, updated_at: updatedAt });
+    })();
+  }
+
+  async delete(owner: string, id: string): Promise<boolean> {
+    return this.db.prepare('DELETE FROM voices WHERE owner = ? AND id = ?').run(owner, id).changes > 0;
+  }
+}

@@ -1,0 +1,39 @@
+// The text fields of a library voice (name, transcript, language), validated the same way on
+// upload and on PATCH, whatever transport they came through.
+import { AppError } from '../errors/app-error.js';
+import { validateAnnotations } from '../text/annotations.js';
+import { isLanguageCode, LANGUAGE_CODES } from '../text/language.js';
+
+export const MAX_NAME_CHARS = 100;
+export const MAX_TRANSCRIPT_CHARS = 500;
+
+export function validateName(name: string): string {
+  const trimmed = name.trim();
+  if (trimmed.length === 0) throw new AppError('invalid_value', 'name must not be blank.', { param: 'name' });
+  if ([...trimmed].length > MAX_NAME_CHARS) throw new AppError('invalid_value', `name may have at most ${MAX_NAME_CHARS} characters.`, { param: 'name' });
+  return trimmed;
+}
+
+/** The words spoken in the recording; annotation tokens are allowed and must be valid. */
+export function validateTranscript(transcript: string): string {
+  const trimmed = transcript.trim();
+  if (trimmed.length === 0) throw new AppError('invalid_value', 'transcript must hold the words spoken in the recording.', { param: 'transcript' });
+  const chars = [...trimmed].length;
+  if (chars > MAX_TRANSCRIPT_CHARS) {
+    throw new AppError('invalid_value', `transcript has ${chars} characters; at most ${MAX_TRANSCRIPT_CHARS} are accepted.`, { param: 'transcript' });
+  }
+  // Positions refer to the text the client sent.
+  const issue = validateAnnotations(transcript)[0];
+  if (issue) {
+    const hint = issue.suggestion ? ` Did you mean ${issue.suggestion}?` : '';
+    throw new AppError('invalid_token', `Invalid token ${issue.token} at position ${issue.position}: ${issue.message}.${hint}`, { param: 'transcript' });
+  }
+  return trimmed;
+}
+
+export function validateLanguage(language: string): string {
+  if (!isLanguageCode(language)) {
+    throw new AppError('invalid_value', `language must be one of ${LANGUAGE_CODES.join(', ')}.`, { param: 'language' });
+  }
+  return language;
+}

@@ -1,0 +1,87 @@
+// Workload files: YAML and JSON parse to the same spec; every invalid field is named.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { parse as parseYaml } from 'yaml';
+import { PlannerInputError } from '../../src/planner/validate.js';
+import { loadWorkloadFile, parseWorkload } from '../../src/planner/workload.js';
+
+const yamlText = readFileSync(new URL('./fixtures/workload.yaml', import.meta.url), 'utf8');
+
+function problemsOf(text: string, name: string): string[] {
+  try {
+    parseWorkload(text, name);
+  } catch (err) {
+    assert.ok(err instanceof PlannerInputError, String(err));
+    assert.ok(err.message.includes(name), 'the message names the file');
+    return [...err.problems];
+  }
+  assert.fail('expected the workload to be refused');
+}
+
+test('the YAML and JSON forms of a workload give the same spec, with defaults filled in', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cosyfleet-workload-'));
+  writeFileSync(join(dir, 'w.yaml'), yamlText);
+  writeFileSync(join(dir, 'w.json'), JSON.stringify(parseYaml(yamlText)));
+  const fromYaml = loadWorkloadFile(join(dir, 'w.yaml'));
+  const fromJson = loadWorkloadFile(join(dir, 'w.json'));
+  assert.deepEqual(fromJson, fromYaml);
+  assert.equal(fromYaml.weeklyWeights.length, 168);
+  assert.equal(fromYaml.weeklyWeights[9], 8, 'Monday 09:00');
+  assert.equal(fromYaml.weeklyWeights[5 * 24 + 9], 5, 'Saturday 09:00');
+  assert.equal(fromYaml.engine, 'cosyvoice3-trtllm');
+  assert.equal(fromYaml.strategies.autoscale.minInstances, 1);
+  assert.equal(fromYaml.planning.days, 30);
+});
+
+test('invalid fields are named by their path, all at once', () => {
+  const bad = yamlText
+    .replace('p95FirstAudioMs: 1500', 'p95FirstAudioMs: -5')
+    .replace('[1, 1, 1, 1, 1, 2, 3, 5, 7, 8, 8, 8, 8, 8, 8, 8, 8, 7, 6, 5, 4, 3, 2, 1]', '[1, 1, 1, 1, 1, 2, 3, 5, 7, 8, 8, 8, 8, 8, 8, 8, 8, 7, 6, 5, 4, 3, 2]')
+    .replace('share: 0.4', 'share: 0.5')
+    .replace('charsPerSecond: 15', 'charsPerSecond: "fast"')
+    .replace('requestsPerDay: 50000', 'requestPerDay: 50000')
+    .replace('format: mp3', 'format: ogg')
+    .replace('region: us-east-1', 'region: Virginia');
+  const problems = problemsOf(bad, 'bad.yaml');
+  const expect = [
+    /^slo\.p95FirstAudioMs: must be greater than 0, got -5$/,
+    /^hourlyWeights\.weekday: must have exactly 24 entries \(one per hour\), got 23$/,
+    /^language\[1\]\.charsPerSecond: must be a number, got "fast"$/,
+    /^requestPerDay: unknown field/,
+    /^requestsPerDay: is required$/,
+    /^storage\.format: must be one of mp3, opus, aac, wav, pcm, flac, got "ogg"$/,
+    /^region: has an unexpected form: "Virginia"$/,
+  ];
+  for (const re of expect) assert.ok(problems.some((p) => re.test(p)), `no problem matches ${re}:\n${problems.join('\n')}`);
+});
+
+test('cross-field rules name the field they concern', () => {
+  const base = parseYaml(yamlText) as Record<string, unknown>;
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ language: [{ code: 'zh', share: 0.6, charsPerSecond: 4.5 }, { code: 'en', share: 0.3, charsPerSecond: 15 }] }, /^language: shares must add up to 1, got 0\.9$/],
+    [{ hourlyWeights: new Array(24).fill(0) }, /^hourlyWeights: must not be all zero$/],
+    [{ hourlyWeights: [...new Array(23).fill(1), -1] }, /^hourlyWeights\[23\]: must be at least 0, got -1$/],
+    [{ burstFactor: 5, burstShare: 0.25 }, /^burstFactor: burstFactor x burstShare must stay below 1/],
+    [{ lengthDistribution: { type: 'buckets', buckets: [{ chars: 100, share: 0.5 }, { chars: 300, share: 0.4 }] } }, /^lengthDistribution\.buckets: shares must add up to 1, got 0\.9$/],
+    [{ storage: { retentionDays: 90, lifecycle: [{ afterDays: 30, storageClass: 'GLACIER_DEEP' }] } }, /^storage\.lifecycle\[0\]\.storageClass: must be one of/],
+    [{ strategies: { spot: { interruptionsPerInstanceMonth: -1 } } }, /^strategies\.spot\.interruptionsPerInstanceMonth: must be at least 0/],
+    [{ profiles: [{ engine: 'cosyvoice3-trtllm', gpu: 'L4', throughput: [{ concurrency: 0, rtf: 0.2 }], firstAudioMs: [{ concurrency: 1, ms: 300 }], source: 'x', sourceDate: 'y' }] }, /^profiles\[0\]\.throughput\[0\]\.concurrency: must be at least 1, got 0$/],
+    [{ slo: { p95FirstAudioMs: 1000 } }, /^slo\.p95CompletionMs: is required$/],
+  ];
+  for (const [patch, re] of cases) {
+    const problems = problemsOf(JSON.stringify({ ...base, ...patch }), 'w.json');
+    assert.ok(problems.some((p) => re.test(p)), `${JSON.stringify(patch)} -> ${problems.join(' | ')}`);
+  }
+});
+
+test('syntax errors say which format and where', () => {
+  const yamlProblems = problemsOf('requestsPerDay: 5\nslo: {p95FirstAudioMs: 1\n', 'broken.yaml');
+  assert.match(yamlProblems[0] ?? '', /^YAML: .*line 3/);
+  const jsonProblems = problemsOf('{"requestsPerDay": 5,', 'broken.json');
+  assert.match(jsonProblems[0] ?? '', /^JSON: /);
+  const dup = problemsOf('requestsPerDay: 5\nrequestsPerDay: 6\n', 'dup.yml');
+  assert.match(dup[0] ?? '', /^YAML: .*(unique|Map keys)/i);
+});
