@@ -12,6 +12,8 @@ Usage: cosyfleet <command> [--flag value ...]
 Commands:
   serve      Run the HTTP service (what \`npm start\` runs)
   config     Print the effective configuration as JSON and exit
+  plan       Capacity and cost plan for a workload file (cosyfleet plan --help)
+  prices     Refresh the instance price catalog from AWS (cosyfleet prices refresh --help)
   help       Show this help
 
 Settings (flag / environment variable, default):
@@ -28,6 +30,10 @@ async function main(argv: string[]): Promise<number> {
     case 'config':
       console.log(JSON.stringify(loadConfig({ env: process.env, argv: rest }), null, 2));
       return 0;
+    case 'plan':
+      return (await import('./planner/command.js')).runPlanCommand(rest, process);
+    case 'prices':
+      return (await import('./planner/command.js')).runPricesCommand(rest, process);
     case 'help':
     case '--help':
     case '-h':

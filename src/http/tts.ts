@@ -104,12 +104,18 @@ export const ttsRoutes: FastifyPluginAsync<AppContext> = async (app, { config, e
 };
 
 async function* resume(first: IteratorResult<Buffer>, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
-  if (first.done) return;
-  yield first.value;
-  for (;;) {
-    const next = await rest.next();
-    if (next.done) return;
-    yield next.value;
+  try {
+    if (first.done) return;
+    yield first.value;
+    for (;;) {
+      const next = await rest.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    // A destroyed response stops this generator early; pass that on so the pipeline's
+    // finally blocks (resampler, encoder) run now rather than at garbage collection.
+    await rest.return?.();
   }
 }
 

@@ -204,7 +204,7 @@ export async function runPricesCommand(argv: readonly string[], io: Io, source?:
     writeFileSync(out, JSON.stringify(result.catalog, null, 2) + '\n');
     io.stdout.write(
       `wrote ${out} (catalog ${result.catalog.version}, ${region}): ${result.updated.length} instance types priced` +
-        (result.missing.length > 0 ? `; no answer for ${result.missing.join(', ')} (kept their dated prices)` : '') +
+        (result.missing.some((t) => wanted.includes(t)) ? `; no answer for ${result.missing.filter((t) => wanted.includes(t)).join(', ')} (kept their dated prices)` : '') +
         '\n' + result.warnings.map((w) => `  warning: ${w}\n`).join(''),
     );
     return 0;

@@ -386,9 +386,18 @@ function assumptionNotes(catalog: Catalog, candidates: Candidate[], storage: Sto
   }
   const mem = candidates.map((c) => c.unit.profile.memoryGiB(c.unit.k));
   if (mem.length > 0) {
+    const limited = candidates.filter((c) => c.unit.profile.memoryLimited).map((c) => c.instance.instanceType);
     notes.push(
-      `VRAM: "≥ 8 GB for a ~1B model" overstates the model and understates what limits it: CosyVoice3 is 0.5B-class (1.66 GiB bf16 weights); the chosen configurations need ${Math.min(...mem).toFixed(1)}-${Math.max(...mem).toFixed(1)} GiB including the TensorRT context and every concurrent stream. Throughput per GPU is bound by batching and launch overhead, not memory.`,
+      `VRAM: the "~1B parameters, >= 8 GB" rule of thumb is not what limits a GPU. CosyVoice3 is 0.5B-class (1.66 GiB of bf16 weights; published peaks 3.4-4.6 GB without TensorRT). ` +
+        `With the TensorRT flow context (~4.5 GB) and every concurrent stream, the chosen configurations need ${Math.min(...mem).toFixed(1)}-${Math.max(...mem).toFixed(1)} GiB; ` +
+        (limited.length === 0
+          ? 'memory capped the concurrency of no instance type here: latency (batching, launch overhead) did.'
+          : `memory capped the concurrency of ${limited.join(', ')}.`),
     );
+  }
+  const cold = [...new Set(candidates.map((c) => c.unit.profile.coldStartS))];
+  if (cold.length > 0) {
+    notes.push(`Cold start: ${cold.map((s) => `${Math.round(s)} s`).join(', ')} (instance boot + model load) is an assumption, not a published figure: it decides what scale-to-zero and autoscaling cost in latency. Measure yours and set coldStartS.`);
   }
   notes.push(...storage.notes);
   const estimated = candidates.filter((c) => c.unit.profile.source === 'estimated').map((c) => c.instance.instanceType);

@@ -30,6 +30,8 @@ export interface EngineSpec {
   maxConcurrency: number;
   anchors: MeasuredCurve[];
   firstAudioGrowthPerStream: number;
+  /** Why this engine's anchors must not be scaled to other GPUs (no estimates then). */
+  noEstimates?: string;
   memory: { weightsBf16GiB: number; weightsNoBf16GiB: number; cudaContextGiB: number; runtimeExtraGiB: number; perStreamMiB: number; source: string };
   coldStart: { instanceBootS: number; modelLoadS: number; source: string };
 }
@@ -43,6 +45,8 @@ export interface GpuProfile {
   citation: string;
   /** Largest concurrency the planner may use: engine cap, curve range and memory. */
   maxConcurrency: number;
+  /** True when GPU memory, not the engine or curve, set maxConcurrency. */
+  memoryLimited: boolean;
   /** Index c (1..maxConcurrency): aggregate audio-s per s. Index 0 unused. */
   throughput: Float64Array;
   /** Index c: first-audio latency in ms with c streams in flight (no queueing). */
@@ -77,7 +81,9 @@ function parseEngine(f: Fields, raw: unknown, p: string): EngineSpec | undefined
   const anchors = (f.array(o, 'anchors', p, { minLength: 1 }) ?? []).map((a, i) => parseCurve(f, a, join(join(p, 'anchors'), i)));
   const mem = f.object(o.memory, join(p, 'memory')) ?? {};
   const cold = f.object(o.coldStart, join(p, 'coldStart')) ?? {};
+  const noEstimates = f.string(o, 'noEstimates', p, { optional: true });
   return {
+    ...(noEstimates ? { noEstimates } : {}),
     engine: f.string(o, 'engine', p) ?? '',
     description: f.string(o, 'description', p) ?? '',
     maxConcurrency: f.number(o, 'maxConcurrency', p, { min: 1, int: true }) ?? 1,
@@ -257,7 +263,8 @@ export function resolveProfile(req: ProfileRequest): ProfileResult {
   const measured = user ?? anchor;
   if (measured) {
     const lastC = (measured.throughput[measured.throughput.length - 1] as ThroughputPoint).concurrency;
-    const maxC = Math.min(measured.maxConcurrency ?? (user ? lastC : engine.maxConcurrency), memCap);
+    const cap = measured.maxConcurrency ?? (user ? lastC : engine.maxConcurrency);
+    const maxC = Math.min(cap, memCap);
     const pts = measured.throughput.map((t) => ({ x: t.concurrency, y: t.audioSecondsPerSecond }));
     const throughput = new Float64Array(maxC + 1);
     for (let c = 1; c <= maxC; c++) throughput[c] = Math.max(1e-6, interpolate(pts, Math.min(c, lastC)));
@@ -269,6 +276,7 @@ export function resolveProfile(req: ProfileRequest): ProfileResult {
         source: user ? 'user' : 'published',
         citation: `${measured.source} (${measured.sourceDate})`,
         maxConcurrency: maxC,
+        memoryLimited: memCap < cap,
         throughput,
         firstAudioMs: firstAudioCurve(measured.firstAudioMs, engine.firstAudioGrowthPerStream, maxC),
         coldStartS: req.coldStartS ?? measured.coldStartS ?? defaultCold,
@@ -281,6 +289,7 @@ export function resolveProfile(req: ProfileRequest): ProfileResult {
   // Scaling model: fit the anchor's time per audio second to w + l/c. The l part (LLM decode,
   // one step shared by the batch) is bound by memory bandwidth; the w part (flow + vocoder per
   // request) by tensor throughput, in fp32 on GPUs without bf16.
+  if (engine.noEstimates) return { ok: false, reason: `no ${engine.engine} figures for ${gpu.name}, and none can be estimated: ${engine.noEstimates}` };
   const source = engine.anchors[0] as MeasuredCurve;
   const from = findGpu(catalog, source.gpu);
   const toFlow = flowTflops(gpu);
@@ -309,6 +318,7 @@ export function resolveProfile(req: ProfileRequest): ProfileResult {
         `estimated from ${source.gpu} (${source.source}): LLM part x${bandwidthRatio.toFixed(2)} (memory bandwidth ${from.memoryBandwidthGBs}/${gpu.memoryBandwidthGBs} GB/s), ` +
         `flow/vocoder part x${computeRatio.toFixed(2)} (${fromFlow}/${toFlow} TFLOPS${gpu.bf16 ? '' : ', fp32: no bf16'})`,
       maxConcurrency: maxC,
+      memoryLimited: memCap < engine.maxConcurrency,
       throughput,
       firstAudioMs,
       coldStartS: req.coldStartS ?? defaultCold,

@@ -2,48 +2,10 @@
 // clients get a request handler that answers with recorded HTTP bodies (the process boundary
 // that cannot run here); everything from the SDK's deserializers on is the shipped code.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { bundledCatalog } from '../../src/planner/catalog.js';
 import { awsPriceSource, buildCatalog, fetchPrices, parseGetProducts, parseSpotHistory } from '../../src/planner/prices.js';
-
-const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
-
-interface SeenRequest {
-  hostname: string;
-  target: string;
-  body: string;
-}
-
-function recordedHandler(seen: SeenRequest[]) {
-  return {
-    async handle(request: { hostname: string; headers: Record<string, string>; body?: unknown }) {
-      const raw = request.body;
-      const body = typeof raw === 'string' ? raw : raw instanceof Uint8Array ? new TextDecoder().decode(raw) : '';
-      const target = request.headers['x-amz-target'] ?? request.headers['X-Amz-Target'] ?? '';
-      seen.push({ hostname: request.hostname, target, body });
-      let payload: Buffer;
-      let type = 'application/x-amz-json-1.1';
-      if (request.hostname.startsWith('api.pricing.')) {
-        const input = JSON.parse(body) as { Filters: { Field: string; Value: string }[]; NextToken?: string };
-        const type_ = input.Filters.find((f) => f.Field === 'instanceType')?.Value;
-        payload =
-          type_ === 'g5.xlarge'
-            ? fixture(input.NextToken === 'page-2-token' ? 'pricing-getproducts-g5.xlarge-page2.json' : 'pricing-getproducts-g5.xlarge-page1.json')
-            : type_ === 'g6.xlarge'
-              ? fixture('pricing-getproducts-g6.xlarge.json')
-              : Buffer.from('{"FormatVersion":"aws_v1","PriceList":[]}');
-      } else {
-        payload = fixture('ec2-describe-spot-price-history.xml');
-        type = 'text/xml;charset=UTF-8';
-      }
-      return { response: { statusCode: 200, reason: 'OK', headers: { 'content-type': type, 'content-length': String(payload.length) }, body: new Uint8Array(payload) } };
-    },
-    updateHttpClientConfig() {},
-    httpHandlerConfigs: () => ({}),
-    destroy() {},
-  };
-}
+import { fixture, recordedHandler, type SeenRequest } from './recorded-aws.js';
 
 test('GetProducts PriceList entries (JSON strings) parse to hourly Linux on-demand prices', () => {
   const page1 = JSON.parse(fixture('pricing-getproducts-g5.xlarge-page1.json').toString()) as { PriceList: string[] };

@@ -30,6 +30,10 @@ test('a GPU with published figures gets a published profile; others are estimate
   assert.match(h100.profile.citation, /vllm-omni PR 4168/);
   assert.ok(Math.abs(h100.profile.throughput[4]! - 4 / 0.33) < 1e-9);
   assert.equal(h100.profile.firstAudioMs[1], 209);
+  // vLLM-Omni's figures are overhead-bound: the planner refuses to scale them to other GPUs.
+  const l4omni = resolveProfile({ engine: engines.find((e) => e.engine === 'cosyvoice3-vllm-omni')!, gpu: gpu('L4'), catalog });
+  assert.equal(l4omni.ok, false);
+  assert.match((l4omni as { reason: string }).reason, /none can be estimated/);
 
   const l40s = resolveProfile({ engine: trt, gpu: gpu('L40S'), catalog });
   assert.ok(l40s.ok);
