@@ -8,7 +8,7 @@ import type { Config } from './config/config.js';
 import type { Engine } from './engines/engine.js';
 import { createEngine } from './engines/registry.js';
 import type { Lifecycle } from './http/context.js';
-import { frameworkErrors, registerErrorHandling } from './http/errors.js';
+import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './http/errors.js';
 import { registerOpenApi } from './http/openapi.js';
 import { registerCors } from './http/cors.js';
 import { ttsRoutes } from './http/tts.js';
@@ -28,6 +28,14 @@ import { FsBlobStore } from './storage/fs-blob-store.js';
 import { SqliteVoiceStore } from './storage/sqlite-voice-store.js';
 import { VoiceLibrary } from './voices/library.js';
 import { VERSION } from './version.js';
+import { ScheduledEngine } from './scheduler/scheduled-engine.js';
+import type { AdmissionOptions, PlanServices, TextPlan } from './services/synthesis.js';
+import { logObserver } from './scheduler/log-observer.js';
+import { ServiceMetrics } from './metrics/metrics.js';
+import { metricsRoutes } from './http/metrics.js';
+import { registerRetryAfter } from './http/retry-after.js';
+import { observeWorkers } from './workers/observe.js';
+import { adminRoutes } from './http/admin.js';
 
 export interface BuildOptions {
   /** Use this engine instead of the configured one (tests wrap the real engine). */
@@ -37,8 +45,10 @@ export interface BuildOptions {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    engine: Engine;
+    /** The scheduled engine every synthesis goes through (wraps the configured or given engine). */
+    engine: ScheduledEngine;
     lifecycle: Lifecycle;
+    metrics: ServiceMetrics;
   }
 }
 
@@ -46,7 +56,19 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const logger = options.logger ?? pino({ level: config.logLevel, redact: ['req.headers.authorization'] });
-  const engine = options.engine ?? createEngine(config, logger);
+  const inner = options.engine ?? createEngine(config, logger);
+  const metrics = new ServiceMetrics();
+  // Every synthesis is a scheduled job (src/scheduler): admission, priorities, fair sharing, retries.
+  const engine = new ScheduledEngine(inner, {
+    queueMax: config.queueMax,
+    deadlineMs: config.queueDeadlineMs,
+    crashRetries: config.workerCrashRetries,
+    batchDelayMs: config.batchMaxQueueDelayMs,
+    ...(options.engine ? {} : { factory: () => createEngine(config, logger) }),
+  });
+  engine.scheduler.observe(metrics.schedulerObserver(inner.capabilities.name, () => engine.scheduler.stats()));
+  engine.scheduler.observe(logObserver(logger, inner.capabilities.name));
+  observeWorkers(inner, metrics, logger);
   const lifecycle: Lifecycle = { shuttingDown: false };
 
   const app = Fastify({
@@ -60,10 +82,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false } },
     return503OnClosing: true,
     frameworkErrors,
+    clientErrorHandler,
   }) as unknown as FastifyInstance;
 
   app.decorate('engine', engine);
   app.decorate('lifecycle', lifecycle);
+  app.decorate('metrics', metrics);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -82,6 +106,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // text/plain body would otherwise reach the schema as a string and get a confusing 400.
   app.removeContentTypeParser('text/plain');
   registerErrorHandling(app);
+  registerRetryAfter(app);
   await registerCors(app, config.corsOrigins);
   await registerOpenApi(app, VERSION);
   // One metadata database for every store (DATA_DIR/cosyfleet.db); each migrates its own namespace.
@@ -95,7 +120,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     config,
     engine,
     lifecycle,
-    planServices: { resolveInstruction, rewriteText: lexicon.rewriteHook(), resolveVoice: voices.resolveVoiceHook() },
+    planServices: {
+      resolveInstruction,
+      rewriteText: lexicon.rewriteHook(),
+      resolveVoice: voices.resolveVoiceHook(),
+      admit: (plan: TextPlan, admission: AdmissionOptions) =>
+        engine.admit(
+          { requestId: plan.requestId, stream: plan.stream, segments: plan.segments.map((text) => ({ text, language: plan.language, speed: plan.speed })) },
+          admission,
+        ),
+    } satisfies PlanServices,
   };
   await app.register(healthRoutes, context);
   await app.register(catalogRoutes, context);
@@ -106,5 +140,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(lexiconRoutes, { ...context, lexicon });
   await app.register(previewTextRoutes, { ...context, lexicon });
   await app.register(pronounceRoutes, context);
+  await app.register(metricsRoutes, { metrics });
+  await app.register(adminRoutes, { ...context, adminKey: config.adminKey });
   return app;
 }

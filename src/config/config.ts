@@ -3,7 +3,7 @@
 // object that is passed down explicitly (no module-level singletons).
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { SETTINGS, type ENGINE_NAMES, type LOG_LEVELS, type SettingSpec } from './settings.js';
+import { SETTINGS, type ENGINE_NAMES, type LOG_LEVELS, type SettingSpec, type WORKER_MODES } from './settings.js';
 
 export interface Config {
   readonly port: number;
@@ -19,8 +19,32 @@ export interface Config {
   readonly corsOrigins: readonly string[];
   readonly shutdownTimeoutMs: number;
   readonly lexiconMaxEntries: number;
+  readonly queueMax: number;
+  readonly queueDeadlineMs: number;
+  readonly batchMaxQueueDelayMs: number;
+  readonly workers: (typeof WORKER_MODES)[number];
+  readonly workerProcesses: number;
+  readonly workerConcurrency: number;
+  readonly workerGpus: readonly string[];
+  readonly workerFp16: boolean;
+  readonly workerStartTimeoutMs: number;
+  readonly workerHeartbeatMs: number;
+  readonly workerDrainTimeoutMs: number;
+  readonly workerRecycleJobs: number;
+  readonly workerRecycleMinutes: number;
+  readonly workerRecycleRssMb: number;
+  readonly workerRecycleGpuMb: number;
+  readonly workerRecycleRtfPercent: number;
+  readonly workerCrashRetries: number;
+  readonly workerBackoffMs: number;
+  readonly workerBackoffMaxMs: number;
+  /** Secret: '' when unset. JSON.stringify(config) shows it redacted. */
+  readonly adminKey: string;
   readonly logLevel: (typeof LOG_LEVELS)[number];
 }
+
+/** What JSON (`cosyfleet config`, a logged config object) shows instead of a secret's value. */
+export const REDACTED = '[redacted]';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -67,7 +91,19 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   out.corsOrigins = Object.freeze([...(out.corsOrigins as string[])]);
+  out.workerGpus = Object.freeze([...(out.workerGpus as string[])]);
+  // Not enumerable, so the config's keys stay the settings; JSON.stringify (and pino) call it.
+  Object.defineProperty(out, 'toJSON', { enumerable: false, value: () => redacted(out) });
   return Object.freeze(out) as unknown as Config;
+}
+
+/** The config with every secret setting that is set replaced by REDACTED. */
+export function redacted(config: object): Record<string, unknown> {
+  const copy: Record<string, unknown> = { ...config };
+  for (const spec of SETTINGS as readonly SettingSpec[]) {
+    if (spec.secret && typeof copy[spec.key] === 'string' && copy[spec.key] !== '') copy[spec.key] = REDACTED;
+  }
+  return copy;
 }
 
 function pick(
@@ -89,7 +125,7 @@ function pick(
 
 /** Returns the coerced value, or a problem string prefixed with NUL. */
 function coerce(spec: SettingSpec, { value, origin }: Raw): unknown {
-  const bad = (why: string) => `\u0000${origin}=${JSON.stringify(value)}: ${why}`;
+  const bad = (why: string) => `\u0000${origin}=${spec.secret ? '(secret)' : JSON.stringify(value)}: ${why}`;
   switch (spec.type) {
     case 'int': {
       const n = typeof value === 'number' ? value : typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : NaN;
@@ -115,6 +151,7 @@ function coerce(spec: SettingSpec, { value, origin }: Raw): unknown {
     }
     case 'string': {
       if (typeof value !== 'string' || value.trim() === '') return bad('must be a non-empty string');
+      if (spec.minLength !== undefined && value.length < spec.minLength) return bad(`must be at least ${spec.minLength} characters`);
       return value;
     }
   }

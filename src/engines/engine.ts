@@ -105,6 +105,11 @@ export interface SynthesizeOptions {
   readonly signal?: AbortSignal;
 }
 
+export interface BatchSynthesizeOptions {
+  /** One signal per request, in the same order: aborting one stops that item only. */
+  readonly signals?: readonly (AbortSignal | undefined)[];
+}
+
 export interface EngineHealth {
   readonly ready: boolean;
   readonly detail?: string;
@@ -130,6 +135,13 @@ export interface Engine {
   check(request: SynthesisRequest): SynthesisWarning[];
   /** Yields mono PCM chunks at capabilities.sampleRate. */
   synthesize(request: SynthesisRequest, options?: SynthesizeOptions): AsyncIterable<PcmChunk>;
+  /**
+   * Optional, for engines whose `capabilities.batching.supported`: several segments (at most
+   * `batching.maxBatch`) in one engine call, as a GPU model runs a batch. Returns one stream per
+   * request, in order, each behaving like synthesize()'s. The scheduler forms the batches
+   * (src/scheduler): up to maxBatch waiting segments, or fewer after BATCH_MAX_QUEUE_DELAY_MS.
+   */
+  synthesizeBatch?(requests: readonly SynthesisRequest[], options?: BatchSynthesizeOptions): AsyncIterable<PcmChunk>[];
   /** Stop taking work, finish or abort what runs, release resources. Idempotent. */
   close(): Promise<void>;
 }

@@ -7,8 +7,10 @@ export class AppError extends Error {
   readonly retryable: boolean;
   /** The request field the error is about (dotted path), when there is one. */
   readonly param: string | null;
+  /** Seconds a client should wait before retrying (sent as Retry-After; 429 and some 503s). */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: ErrorCode, message?: string, options: { param?: string | null; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message?: string, options: { param?: string | null; cause?: unknown; retryAfterSeconds?: number } = {}) {
     const spec = ERRORS[code];
     super(message ?? spec.message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AppError';
@@ -16,6 +18,7 @@ export class AppError extends Error {
     this.status = spec.status;
     this.retryable = spec.retryable;
     this.param = options.param ?? null;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 
   toJSON(): { error: { code: ErrorCode; message: string; param: string | null } } {

@@ -43,6 +43,13 @@ export const ERRORS = {
   engine_failed: { status: 502, retryable: true, message: 'The synthesis engine failed.' },
   cancelled: { status: 499, retryable: false, message: 'The request was cancelled.' },
   shutting_down: { status: 503, retryable: true, message: 'The server is shutting down.' },
+  queue_full: { status: 429, retryable: true, message: 'The synthesis queue is full; retry after the Retry-After header\'s seconds.' },
+  overloaded: { status: 429, retryable: true, message: 'The estimated wait exceeds the request\'s deadline; retry after the Retry-After header\'s seconds.' },
+  deadline_exceeded: { status: 503, retryable: true, message: 'The request waited in the queue past its deadline before synthesis could start.' },
+  unauthorized: { status: 401, retryable: false, message: 'This route needs an Authorization: Bearer header with the admin key.' },
+  forbidden: { status: 403, retryable: false, message: 'The admin key is wrong.' },
+  worker_not_found: { status: 404, retryable: false, message: 'No worker with this id.' },
+  engine_not_restartable: { status: 409, retryable: false, message: 'This engine cannot be restarted in place.' },
   internal: { status: 500, retryable: true, message: 'Internal server error.' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -43,6 +43,25 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
   void reply.status(appError.status).header('x-request-id', request.id).type('application/json').send(appError.toJSON());
 }
 
+/**
+ * Fastify's `clientErrorHandler`: requests Node's HTTP parser rejects (raw non-ASCII bytes in
+ * the URL, malformed headers) never become requests at all. Answer them in the catalog's shape
+ * on the raw socket, then close it, since the connection's framing can no longer be trusted.
+ */
+export function clientErrorHandler(err: Error & { code?: string }, socket: import('node:net').Socket): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+  const appError = tooLarge
+    ? new AppError('invalid_request', 'The request headers are larger than this server accepts.')
+    : new AppError('invalid_request', 'The request is not valid HTTP (e.g. unencoded non-ASCII characters in the URL).');
+  const body = JSON.stringify(appError.toJSON());
+  const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
+  socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
 export function toAppError(raw: unknown): AppError {
   if (raw instanceof AppError) return raw;
   const err = toError(raw) as FastifyError & { validation?: AjvIssue[]; validationContext?: string };

@@ -6,7 +6,7 @@ import { AppError } from '../errors/app-error.js';
 import { SYNTHESIS_MODES } from '../engines/engine.js';
 import { AUDIO_FORMATS } from '../audio/types.js';
 import { LANGUAGE_CODES } from '../text/language.js';
-import { planSynthesis, renderAudio, type SynthesisPlan, type TtsInput } from '../services/synthesis.js';
+import { planSynthesis, renderAudio, type AdmissionOptions, type SynthesisPlan, type TtsInput } from '../services/synthesis.js';
 import { errorResponses } from './error-schema.js';
 import type { AppContext } from './context.js';
 
@@ -59,13 +59,14 @@ export const ttsRoutes: FastifyPluginAsync<AppContext> = async (app, { config, e
         summary: 'Synthesize speech',
         tags: ['synthesis'],
         body: ttsBodySchema,
+        headers: deadlineHeaderSchema,
         response: {
           200: {
             description:
               'Audio. Headers: X-Request-Id, X-Engine, X-Sample-Rate, X-Audio-Language, X-Segments, X-Warnings (JSON array of {code,message,param}).',
             content: audioContent,
           },
-          ...errorResponses(400, 413, 415, 422, 503),
+          ...errorResponses(400, 413, 415, 422, 429, 503),
         },
       },
     },
@@ -74,7 +75,7 @@ export const ttsRoutes: FastifyPluginAsync<AppContext> = async (app, { config, e
       const health = engine.health();
       if (!health.ready) throw new AppError('engine_unavailable', `The ${engine.capabilities.name} engine is not ready: ${health.detail ?? 'starting'}.`);
 
-      const plan = await planSynthesis(engine, config, request.body, request.id, planServices);
+      const plan = await planSynthesis(engine, config, request.body, request.id, planServices, admissionOptions(request.headers));
       const abort = new AbortController();
       reply.raw.on('close', () => {
         if (!reply.raw.writableFinished) abort.abort();
@@ -102,6 +103,19 @@ export const ttsRoutes: FastifyPluginAsync<AppContext> = async (app, { config, e
     },
   );
 };
+
+/** X-Deadline-Ms: the longest this request may wait in the queue (capped at QUEUE_DEADLINE_MS). */
+export const deadlineHeaderSchema = {
+  type: 'object',
+  properties: {
+    'x-deadline-ms': { type: 'string', pattern: '^[1-9][0-9]{0,8}$', description: 'Longest wait in the queue before synthesis starts (ms); capped at QUEUE_DEADLINE_MS.' },
+  },
+} as const;
+
+export function admissionOptions(headers: Record<string, unknown>): AdmissionOptions {
+  const deadline = headers['x-deadline-ms'];
+  return typeof deadline === 'string' ? { deadlineMs: Number(deadline) } : {};
+}
 
 async function* resume(first: IteratorResult<Buffer>, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
   try {

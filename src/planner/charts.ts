@@ -69,16 +69,17 @@ export async function renderCharts(result: PlanResult): Promise<Charts> {
   const fleetRows = rec
     ? result.options
         .filter((o) => o.instanceType === rec.instanceType)
-        .flatMap((o) => o.fleetByHourOfDay.map((n, hour) => ({ hour, instances: Math.round(n * 100) / 100, strategy: o.strategy })))
+        .flatMap((o) => [...o.fleetByHourOfDay, o.fleetByHourOfDay[23] ?? 0].map((n, hour) => ({ hour, instances: Math.round(n * 100) / 100, strategy: o.strategy })))
     : [];
   const fleetByHour = await svg({
     width: 640,
     height: 240,
     padding: 8,
-    title: { text: `Mean instances by hour of day: ${rec ? rec.instanceType : 'no plan'}` },
+    title: { text: `Mean instances by hour of day (UTC, month average): ${rec ? rec.instanceType : 'no plan'}` },
     data: [{ name: 'fleet', values: fleetRows }],
     scales: [
-      { name: 'x', type: 'linear', domain: [0, 23], range: 'width' },
+      { name: 'x', type: 'linear', domain: [0, 24], range: 'width' },
+      { name: 'dash', type: 'ordinal', domain: ['always-on', 'schedule', 'autoscale', 'spot', 'scale-to-zero'], range: [[1, 0], [8, 3], [4, 3], [2, 2], [6, 2, 1, 2]] },
       { name: 'y', type: 'linear', domain: { data: 'fleet', field: 'instances' }, range: 'height', nice: true, zero: true },
       { name: 'color', type: 'ordinal', domain: ['always-on', 'schedule', 'autoscale', 'spot', 'scale-to-zero'], range: STRATEGY_COLORS },
     ],
@@ -86,7 +87,7 @@ export async function renderCharts(result: PlanResult): Promise<Charts> {
       { orient: 'bottom', scale: 'x', title: 'hour of day (UTC)', tickCount: 12 },
       { orient: 'left', scale: 'y', title: 'instances' },
     ],
-    legends: [{ stroke: 'color', title: 'strategy', orient: 'right' }],
+    legends: [{ stroke: 'color', strokeDash: 'dash', title: 'strategy', orient: 'right', symbolType: 'stroke' }],
     marks: [
       {
         type: 'group',
@@ -95,7 +96,7 @@ export async function renderCharts(result: PlanResult): Promise<Charts> {
           {
             type: 'line',
             from: { data: 'series' },
-            encode: { enter: { x: { scale: 'x', field: 'hour' }, y: { scale: 'y', field: 'instances' }, stroke: { scale: 'color', field: 'strategy' }, strokeWidth: { value: 2 }, interpolate: { value: 'step-after' } } },
+            encode: { enter: { x: { scale: 'x', field: 'hour' }, y: { scale: 'y', field: 'instances' }, stroke: { scale: 'color', field: 'strategy' }, strokeDash: { scale: 'dash', field: 'strategy' }, strokeWidth: { value: 2 }, interpolate: { value: 'step-after' } } },
           },
         ],
       },

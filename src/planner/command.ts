@@ -196,6 +196,11 @@ export async function runPricesCommand(argv: readonly string[], io: Io, source?:
     let fetched;
     try {
       fetched = await fetchPrices(aws, wanted, region, now);
+    } catch (err) {
+      // No credentials, no network, access denied: say what AWS said, without a stack trace.
+      const e = err as { name?: string; message?: string };
+      io.stderr.write(`cosyfleet prices: AWS request failed (${e.name ?? 'Error'}): ${e.message ?? String(err)}\nNo catalog was written.\n`);
+      return 1;
     } finally {
       (aws as { destroy?: () => void }).destroy?.();
     }

@@ -3,7 +3,7 @@
 // delivery, rank, recommend the cheapest plan that meets the SLO, and test the top plans
 // against traffic ±50% and spot price ±30%.
 import { bundledCatalog, findGpu, spotMid, type Catalog, type InstanceType } from './catalog.js';
-import { bundledEngines, resolveProfile, type EngineSpec, type MeasuredCurve, type ProfileSource } from './profiles.js';
+import { bundledEngines, resolveProfile, type EngineSpec, type GpuProfile, type MeasuredCurve, type ProfileSource } from './profiles.js';
 import { audioSecondsDistribution, charsQuantiles } from './queueing.js';
 import { ErlangCache } from './queueing.js';
 import { simulate, STRATEGIES, type SimResult, type StrategyName } from './simulate.js';
@@ -86,7 +86,23 @@ export interface PlanResult {
   delivery: DeliveryResult;
   sensitivity: SensitivityRow[];
   latencyVsLoad: { instanceType: string; loadShare: number; p95FirstAudioMs: number | null; p95CompletionMs: number | null }[];
+  /** The engine profile used for each GPU, as data: the planner's working, shown. */
+  profiles: ProfileSummary[];
   assumptions: string[];
+}
+
+export interface ProfileSummary {
+  engine: string;
+  gpu: string;
+  source: ProfileSource;
+  citation: string;
+  maxConcurrency: number;
+  audioSecondsPerSecond: number[];
+  firstAudioMs: number[];
+  memoryGiB: number[];
+  coldStartS: number;
+  coldStartSource: string;
+  scaling?: GpuProfile['scaling'];
 }
 
 export interface PlanInput {
@@ -256,6 +272,7 @@ export function plan(input: PlanInput): PlanResult {
     delivery,
     sensitivity,
     latencyVsLoad,
+    profiles: summarizeProfiles(candidates),
     assumptions: assumptionNotes(catalog, candidates, storage, w),
   };
 }
@@ -403,6 +420,29 @@ function assumptionNotes(catalog: Catalog, candidates: Candidate[], storage: Sto
   const estimated = candidates.filter((c) => c.unit.profile.source === 'estimated').map((c) => c.instance.instanceType);
   if (estimated.length > 0) notes.push(`Estimated profiles (no published figures for these GPUs): ${estimated.join(', ')}. Measure one and pass it with --profile; a measured profile always wins.`);
   return notes;
+}
+
+function summarizeProfiles(candidates: Candidate[]): ProfileSummary[] {
+  const seen = new Map<string, ProfileSummary>();
+  for (const c of candidates) {
+    const p = c.unit.profile;
+    if (seen.has(p.gpu)) continue;
+    const range = Array.from({ length: p.maxConcurrency }, (_, i) => i + 1);
+    seen.set(p.gpu, {
+      engine: p.engine,
+      gpu: p.gpu,
+      source: p.source,
+      citation: p.citation,
+      maxConcurrency: p.maxConcurrency,
+      audioSecondsPerSecond: range.map((k) => p.throughput[k] as number),
+      firstAudioMs: range.map((k) => p.firstAudioMs[k] as number),
+      memoryGiB: range.map((k) => p.memoryGiB(k)),
+      coldStartS: p.coldStartS,
+      coldStartSource: p.coldStartSource,
+      ...(p.scaling ? { scaling: p.scaling } : {}),
+    });
+  }
+  return [...seen.values()];
 }
 
 function hash(s: string): number {

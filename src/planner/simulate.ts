@@ -365,6 +365,8 @@ export function simulate(cfg: SimConfig): SimResult {
   }
 
   const days = minutes / 1440;
+  // No requests at all (a zero-traffic workload): nothing waited, report zero latency.
+  const q = (h: LatencyHistogram, p: number) => (h.total > 0 ? h.quantile(p) : 0);
   const fin = (x: number) => (Number.isFinite(x) ? x : null);
   return {
     computeUsd: cost,
@@ -373,10 +375,10 @@ export function simulate(cfg: SimConfig): SimResult {
     peakInstances: peak,
     meanInstances: instMinutes / minutes,
     fleetByHourOfDay: Array.from(fleetHour, (x) => x / (days * 60)),
-    p95FirstAudioMs: streamShare > 0 ? fin(faHist.quantile(0.95)) : null,
-    p99FirstAudioMs: streamShare > 0 ? fin(faHist.quantile(0.99)) : null,
-    p95CompletionMs: cHist.quantile(0.95),
-    p99CompletionMs: cHist.quantile(0.99),
+    p95FirstAudioMs: streamShare > 0 ? fin(q(faHist, 0.95)) : null,
+    p99FirstAudioMs: streamShare > 0 ? fin(q(faHist, 0.99)) : null,
+    p95CompletionMs: q(cHist, 0.95),
+    p99CompletionMs: q(cHist, 0.99),
     sloViolationMinutes: violations,
     minutesWithTraffic: trafficMinutes,
     interruptions,

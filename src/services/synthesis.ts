@@ -50,6 +50,24 @@ export interface SynthesisPlan {
   /** Silence between segments. */
   readonly gapMs: number;
   readonly warnings: readonly SynthesisWarning[];
+  /** The scheduler's job for this request (PlanServices.admit); renderAudio settles it. */
+  readonly job?: PlanJob;
+}
+
+/** A job the scheduler admitted (src/scheduler): `engine` is the job's view of the engine. */
+export interface PlanJob {
+  readonly id: string;
+  readonly engine: Engine;
+  /** Ends the job: null for success, else the error that ended it. Idempotent. */
+  settle(error: unknown): void;
+}
+
+/** Per-request admission inputs the route knows (the plan gives the rest). */
+export interface AdmissionOptions {
+  /** Whose request this is (API key, later); jobs are shared fairly between owners. */
+  readonly owner?: string;
+  /** Longest the request may wait in the queue before synthesis starts (X-Deadline-Ms). */
+  readonly deadlineMs?: number;
 }
 
 export interface RenderReport {
@@ -74,10 +92,12 @@ export interface PlanServices {
   readonly rewriteText?: (text: string, context: { language: string | undefined; input: TtsInput }) => Promise<string>;
   /** Turns a request's `instruct` value into what the engine receives, plus warnings. */
   readonly resolveInstruction?: (value: string) => { instruction: Instruction; warnings: SynthesisWarning[] };
+  /** Admits the planned request to the scheduler, or throws 429 (queue_full, overloaded) before any byte. */
+  readonly admit?: (plan: TextPlan, options: AdmissionOptions) => PlanJob;
 }
 
 /** A plan without its encoder: everything planSynthesis decides, for callers that never render audio. */
-export type TextPlan = Omit<SynthesisPlan, 'encoder'>;
+export type TextPlan = Omit<SynthesisPlan, 'encoder' | 'job'>;
 
 export async function planSynthesis(
   engine: Engine,
@@ -85,10 +105,18 @@ export async function planSynthesis(
   input: TtsInput,
   requestId: string,
   services: PlanServices = {},
+  admission: AdmissionOptions = {},
 ): Promise<SynthesisPlan> {
   const plan = await planText(engine, config, input, requestId, services);
-  const encoder = await createEncoder(plan.format, { sampleRate: plan.pcmRate, streaming: plan.stream });
-  return { ...plan, encoder };
+  // Admission comes last, so a request refused for its content never takes a place in the queue.
+  const job = services.admit?.(plan, admission);
+  try {
+    const encoder = await createEncoder(plan.format, { sampleRate: plan.pcmRate, streaming: plan.stream });
+    return job ? { ...plan, engine: job.engine, job, encoder } : { ...plan, encoder };
+  } catch (err) {
+    job?.settle(err);
+    throw err;
+  }
 }
 
 /**
@@ -190,6 +218,8 @@ export async function* renderAudio(plan: SynthesisPlan, signal: AbortSignal, rep
   let samplesOut = 0;
   let resampler: Resampler | null = null;
   const gap = new Float32Array(Math.round((engineRate * plan.gapMs) / 1000));
+  // What ends the scheduler's job: stays `cancelled` if the consumer stops reading early.
+  let outcome: unknown = new AppError('cancelled');
   try {
     resampler = await createResampler(engineRate, plan.pcmRate);
     const emit = function* (samples: Float32Array): Generator<Buffer> {
@@ -226,8 +256,13 @@ export async function* renderAudio(plan: SynthesisPlan, signal: AbortSignal, rep
     for (const b of [...encoder.write(tail), ...encoder.end()]) if (b.length > 0) yield b;
     const wallMs = performance.now() - started;
     const audioSeconds = samplesOut / plan.pcmRate;
+    outcome = null;
     report?.({ segments: plan.segments.length, audioSeconds, wallMs, firstAudioMs, rtf: audioSeconds > 0 ? wallMs / 1000 / audioSeconds : 0 });
+  } catch (err) {
+    outcome = err;
+    throw err;
   } finally {
     resampler?.destroy();
+    plan.job?.settle(outcome);
   }
 }

@@ -112,3 +112,30 @@ describe('POST /v1/tts rejects bad input', () => {
     assert.equal(Number(res.headers.get('content-length')), bytes.length);
   });
 });
+
+describe('requests the HTTP parser rejects', () => {
+  it('answer in the catalog shape, not the framework default', async () => {
+    const server = await startTestServer();
+    try {
+      const { port } = new URL(server.url);
+      const { connect } = await import('node:net');
+      const raw = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () => {
+          // Unencoded UTF-8 in the request target is not valid HTTP.
+          socket.write(Buffer.concat([Buffer.from('GET /v1/pronounce?text='), Buffer.from('行', 'utf8'), Buffer.from(' HTTP/1.1\r\nHost: x\r\n\r\n')]));
+        });
+        let data = '';
+        socket.on('data', (d) => (data += d.toString('utf8')));
+        socket.on('end', () => resolve(data));
+        socket.on('error', reject);
+      });
+      assert.match(raw, /^HTTP\/1\.1 400/);
+      const body = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as ErrorBody;
+      assert.equal(body.error.code, 'invalid_request');
+      // The server keeps serving.
+      assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -46,6 +46,11 @@ test('cosyfleet plan --format json: a recommendation and ranked options with the
   assert.equal(result.recommendation.instanceType, met[0]!.instanceType);
   assert.equal(result.recommendation.monthlyCostUsd, Math.min(...met.map((o) => o.monthlyCostUsd as number)));
   assert.deepEqual([...new Set(result.sensitivity.map((s) => s.scenario))], ['traffic -50%', 'traffic +50%', 'spot price -30%', 'spot price +30%']);
+  // The profiles used, per GPU, as data (index i = concurrency i + 1).
+  const profiles = (JSON.parse(stdout) as { profiles: { gpu: string; source: string; audioSecondsPerSecond: number[]; maxConcurrency: number }[] }).profiles;
+  const l40s = profiles.find((p) => p.gpu === 'L40S')!;
+  assert.equal(l40s.source, 'estimated');
+  assert.equal(l40s.audioSecondsPerSecond.length, l40s.maxConcurrency);
 });
 
 test('cosyfleet plan with an invalid workload exits 2 and names the field', async () => {
@@ -105,4 +110,17 @@ test('prices refresh writes a dated catalog that plan --catalog reads', async ()
   const bad = memoryIo(false);
   assert.equal(await runPricesCommand(['refresh', '--instance-types', 'x9.huge'], bad, source), 2);
   assert.match(bad.err.join(''), /--instance-types: x9\.huge is not in catalog/);
+});
+
+test('prices refresh reports an AWS failure in one line and writes nothing', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cosyfleet-prices-'));
+  const out = join(dir, 'catalog.json');
+  const failing = {
+    getProducts: () => Promise.reject(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' })),
+    describeSpotPriceHistory: () => Promise.resolve({}),
+  };
+  const io = memoryIo(false);
+  assert.equal(await runPricesCommand(['refresh', '--out', out], io, failing), 1);
+  assert.equal(io.err.join(''), 'cosyfleet prices: AWS request failed (CredentialsProviderError): Could not load credentials from any providers\nNo catalog was written.\n');
+  assert.throws(() => readFileSync(out), /ENOENT/);
 });

@@ -1,0 +1,194 @@
+// The service's Prometheus metrics (prom-client), one registry per app so that several apps in
+// one process (tests) never share counters. The scheduler and the worker supervisor report
+// through observer hooks; gauges that describe current state are read at scrape time.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { SchedulerObserver } from '../scheduler/job.js';
+import type { SchedulerStats } from '../scheduler/scheduler.js';
+
+/** What a worker pool reports at scrape time (src/workers/supervisor.ts). */
+export interface WorkerGaugeSource {
+  workerGauges(): { id: string; state: string; rssBytes: number | null; gpuMemoryBytes: number | null }[];
+}
+
+const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+export class ServiceMetrics {
+  readonly registry = new Registry();
+  readonly queueDepth: Gauge<'engine' | 'priority'>;
+  readonly queueWait: Histogram<'engine' | 'priority'>;
+  readonly timeToFirstAudio: Histogram<'engine' | 'priority'>;
+  readonly rtf: Histogram<'engine'>;
+  readonly audioSeconds: Counter<'engine'>;
+  readonly jobs: Counter<'engine' | 'outcome'>;
+  readonly rejections: Counter<'engine' | 'reason'>;
+  readonly segmentRetries: Counter<'engine'>;
+  readonly workerRestarts: Counter<'engine' | 'reason'>;
+  readonly batchSize: Histogram<'engine'>;
+  private readonly schedulers: { engine: string; stats: () => SchedulerStats }[] = [];
+  private readonly pools: { engine: string; source: WorkerGaugeSource }[] = [];
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    const registers = [this.registry];
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'cosyfleet_' });
+    const self = this;
+    this.queueDepth = new Gauge({
+      name: 'cosyfleet_queue_depth',
+      help: 'Segments waiting for an engine slot, by priority.',
+      labelNames: ['engine', 'priority'],
+      registers,
+      collect() {
+        for (const s of self.schedulers) {
+          const stats = s.stats();
+          for (const [priority, n] of Object.entries(stats.queued)) this.set({ engine: s.engine, priority }, n);
+        }
+      },
+    });
+    new Gauge({
+      name: 'cosyfleet_jobs_active',
+      help: 'Admitted jobs not finished, and those of them still waiting to start.',
+      labelNames: ['engine', 'state'],
+      registers,
+      collect() {
+        for (const s of self.schedulers) {
+          const stats = s.stats();
+          this.set({ engine: s.engine, state: 'admitted' }, stats.activeJobs);
+          this.set({ engine: s.engine, state: 'waiting' }, stats.waitingJobs);
+          this.set({ engine: s.engine, state: 'running_segments' }, stats.running);
+        }
+      },
+    });
+    new Gauge({
+      name: 'cosyfleet_engine_slots',
+      help: 'Engine calls that may run at once (the engine\'s concurrency).',
+      labelNames: ['engine'],
+      registers,
+      collect() {
+        for (const s of self.schedulers) this.set({ engine: s.engine }, s.stats().slots);
+      },
+    });
+    new Gauge({
+      name: 'cosyfleet_estimated_rtf',
+      help: 'The scheduler\'s current estimate of engine time / audio time (EWMA), used for admission.',
+      labelNames: ['engine'],
+      registers,
+      collect() {
+        for (const s of self.schedulers) this.set({ engine: s.engine }, s.stats().estimator.rtf);
+      },
+    });
+    this.queueWait = new Histogram({
+      name: 'cosyfleet_queue_wait_seconds',
+      help: 'Time from admission until a job\'s first segment started on the engine.',
+      labelNames: ['engine', 'priority'],
+      buckets: SECONDS,
+      registers,
+    });
+    this.timeToFirstAudio = new Histogram({
+      name: 'cosyfleet_time_to_first_audio_seconds',
+      help: 'Time from admission until the engine produced a job\'s first audio.',
+      labelNames: ['engine', 'priority'],
+      buckets: SECONDS,
+      registers,
+    });
+    this.rtf = new Histogram({
+      name: 'cosyfleet_segment_rtf',
+      help: 'Real-time factor of each engine call (engine time / audio time).',
+      labelNames: ['engine'],
+      buckets: [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5],
+      registers,
+    });
+    this.audioSeconds = new Counter({ name: 'cosyfleet_audio_seconds_total', help: 'Audio synthesized.', labelNames: ['engine'], registers });
+    this.jobs = new Counter({
+      name: 'cosyfleet_jobs_total',
+      help: 'Finished jobs by outcome (completed, failed, cancelled, expired, truncated).',
+      labelNames: ['engine', 'outcome'],
+      registers,
+    });
+    this.rejections = new Counter({
+      name: 'cosyfleet_jobs_rejected_total',
+      help: 'Requests refused at admission with 429, by reason (queue_full, overloaded).',
+      labelNames: ['engine', 'reason'],
+      registers,
+    });
+    this.segmentRetries = new Counter({
+      name: 'cosyfleet_segment_retries_total',
+      help: 'Segments retried on another worker after theirs died before sending audio.',
+      labelNames: ['engine'],
+      registers,
+    });
+    this.workerRestarts = new Counter({
+      name: 'cosyfleet_worker_restarts_total',
+      help: 'Worker processes replaced, by reason (crash, unresponsive, start_failed, recycle_jobs, recycle_age, recycle_rss, recycle_gpu, recycle_rtf, admin).',
+      labelNames: ['engine', 'reason'],
+      registers,
+    });
+    new Gauge({
+      name: 'cosyfleet_worker_memory_bytes',
+      help: 'Memory of each live worker process, by kind (rss; gpu when nvidia-smi reports it).',
+      labelNames: ['engine', 'worker', 'kind'],
+      registers,
+      collect() {
+        this.reset();
+        for (const p of self.pools) {
+          for (const w of p.source.workerGauges()) {
+            if (w.rssBytes !== null) this.set({ engine: p.engine, worker: w.id, kind: 'rss' }, w.rssBytes);
+            if (w.gpuMemoryBytes !== null) this.set({ engine: p.engine, worker: w.id, kind: 'gpu' }, w.gpuMemoryBytes);
+          }
+        }
+      },
+    });
+    new Gauge({
+      name: 'cosyfleet_workers',
+      help: 'Worker processes by state (starting, ready, draining, stopping).',
+      labelNames: ['engine', 'state'],
+      registers,
+      collect() {
+        this.reset();
+        for (const p of self.pools) {
+          const counts = new Map<string, number>();
+          for (const w of p.source.workerGauges()) counts.set(w.state, (counts.get(w.state) ?? 0) + 1);
+          for (const state of ['starting', 'ready', 'draining', 'stopping']) this.set({ engine: p.engine, state }, counts.get(state) ?? 0);
+        }
+      },
+    });
+    this.batchSize = new Histogram({
+      name: 'cosyfleet_batch_size',
+      help: 'Segments per engine call (1 for engines that do not batch).',
+      labelNames: ['engine'],
+      buckets: [1, 2, 4, 8, 16, 32, 64],
+      registers,
+    });
+  }
+
+  /** Observer that records one scheduler's events under `engine`. */
+  schedulerObserver(engine: string, stats: () => SchedulerStats): SchedulerObserver {
+    this.schedulers.push({ engine, stats });
+    // Pre-create series so a scrape shows zeros before the first event.
+    for (const outcome of ['completed', 'failed', 'cancelled', 'expired', 'truncated']) this.jobs.inc({ engine, outcome }, 0);
+    for (const reason of ['queue_full', 'overloaded']) this.rejections.inc({ engine, reason }, 0);
+    this.segmentRetries.inc({ engine }, 0);
+    this.audioSeconds.inc({ engine }, 0);
+    return {
+      started: (job, waitMs) => this.queueWait.observe({ engine, priority: job.priority }, waitMs / 1000),
+      firstAudio: (job, ms) => this.timeToFirstAudio.observe({ engine, priority: job.priority }, ms / 1000),
+      segmentDone: ({ audioSeconds, engineMs }) => {
+        this.audioSeconds.inc({ engine }, audioSeconds);
+        if (audioSeconds > 0) this.rtf.observe({ engine }, engineMs / 1000 / audioSeconds);
+      },
+      batch: (size) => this.batchSize.observe({ engine }, size),
+      retried: () => this.segmentRetries.inc({ engine }),
+      rejected: (reason) => this.rejections.inc({ engine, reason }),
+      settled: (job) => {
+        if (job.outcome) this.jobs.inc({ engine, outcome: job.outcome });
+      },
+    };
+  }
+
+  /** Reports a worker pool's memory and states at scrape time. */
+  watchWorkers(engine: string, source: WorkerGaugeSource): void {
+    this.pools.push({ engine, source });
+  }
+
+  workerRestarted(engine: string, reason: string): void {
+    this.workerRestarts.inc({ engine, reason });
+  }
+}

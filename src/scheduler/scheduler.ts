@@ -1,0 +1,611 @@
+// The scheduler in front of one engine. Every synthesis request is admitted as a job (or refused
+// at once with 429 when the queue is full or the estimated wait exceeds its deadline); each of
+// its segments then waits in a fair queue (interactive before batch, owners round-robin) for one
+// of the engine's slots (`capabilities.concurrency`). Engines that batch get up to `maxBatch`
+// segments per call, or fewer once the first has waited `batchDelayMs` (Triton's semantics).
+//
+// The scheduler pumps each engine call itself and hands chunks to the job through a buffer, so a
+// slot is freed when the engine is done, not when a slow client has read the audio. A segment
+// whose worker died before any of its audio reached the client is retried (`crashRetries`);
+// non-streamed jobs hold a segment's audio until it is complete, so for them that is always true.
+import { AppError } from '../errors/app-error.js';
+import type { PcmChunk } from '../audio/pcm.js';
+import type { Engine, SynthesisRequest } from '../engines/engine.js';
+import { AsyncQueue } from '../util/async-queue.js';
+import { isWorkerLost } from '../workers/errors.js';
+import { FairQueue, type Queueable } from './fair-queue.js';
+import { ServiceRateEstimator, type EstimatorSnapshot } from './estimator.js';
+import {
+  DEFAULT_OWNER,
+  JOB_OUTCOMES,
+  PRIORITIES,
+  type AdmitOptions,
+  type JobInfo,
+  type JobOutcome,
+  type Priority,
+  type Rejection,
+  type SchedulerObserver,
+} from './job.js';
+
+export interface SchedulerOptions {
+  /** Most jobs waiting to start; one more is refused with queue_full. */
+  readonly queueMax: number;
+  /** Default and longest queue-wait deadline (ms). */
+  readonly deadlineMs: number;
+  /** Retries of a segment whose worker died before any of its audio was delivered. */
+  readonly crashRetries: number;
+  /** Batching engines: longest the first waiting segment waits for a fuller batch (ms). */
+  readonly batchDelayMs: number;
+  readonly estimator?: ServiceRateEstimator;
+  /** How often queued jobs are checked against their deadlines (ms). */
+  readonly sweepMs?: number;
+}
+
+/** What admission needs to know about a request's segments. */
+export interface JobSpec {
+  readonly requestId?: string;
+  readonly stream: boolean;
+  readonly segments: readonly { readonly text: string; readonly language: string; readonly speed: number }[];
+}
+
+export interface SchedulerStats {
+  readonly slots: number;
+  readonly running: number;
+  readonly queued: Record<Priority, number>;
+  /** Admitted jobs whose synthesis has not started. */
+  readonly waitingJobs: number;
+  /** Admitted jobs not yet finished. */
+  readonly activeJobs: number;
+  readonly outcomes: Record<JobOutcome, number>;
+  readonly rejected: Record<Rejection, number>;
+  readonly retries: number;
+  readonly batches: number;
+  readonly estimator: EstimatorSnapshot;
+}
+
+class Job implements JobInfo {
+  startedAt: number | null = null;
+  firstAudioAt: number | null = null;
+  finishedAt: number | null = null;
+  segmentsDone = 0;
+  retries = 0;
+  outcome: JobOutcome | null = null;
+  errorCode: string | null = null;
+  /** Some audio of this job has been handed to its consumer. */
+  audioDelivered = false;
+  /** The job's segment in the queue or in the engine (segments run one after another). */
+  task: Task | null = null;
+
+  constructor(
+    readonly id: string,
+    readonly seq: number,
+    readonly requestId: string | undefined,
+    readonly owner: string,
+    readonly priority: Priority,
+    readonly stream: boolean,
+    readonly segmentMs: readonly number[],
+    readonly admittedAt: number,
+    readonly deadlineAt: number,
+    /** Created by a direct synthesize() call, not by admission: settles with its one segment. */
+    readonly implicit: boolean,
+  ) {}
+
+  get segments(): number {
+    return this.segmentMs.length;
+  }
+  get estimatedMs(): number {
+    return this.segmentMs.reduce((a, b) => a + b, 0);
+  }
+
+  /** Estimated engine time still ahead of this job's completion. */
+  remainingMs(now: number): number {
+    let ms = 0;
+    for (let i = this.segmentsDone; i < this.segmentMs.length; i++) ms += this.segmentMs[i] as number;
+    const t = this.task;
+    if (t?.state === 'running' && t.startedAt !== null) ms -= Math.min(now - t.startedAt, this.segmentMs[this.segmentsDone] ?? 0);
+    return Math.max(0, ms);
+  }
+
+  /** Estimated engine time of the segment now running, still ahead. */
+  runningRemainingMs(now: number): number {
+    const t = this.task;
+    if (t?.state !== 'running' || t.startedAt === null) return 0;
+    return Math.max(0, (this.segmentMs[this.segmentsDone] ?? 0) - (now - t.startedAt));
+  }
+}
+
+interface Task extends Queueable {
+  readonly job: Job;
+  readonly request: SynthesisRequest;
+  readonly controller: AbortController;
+  readonly sink: AsyncQueue<PcmChunk>;
+  readonly enqueuedAt: number;
+  state: 'queued' | 'running' | 'done';
+  startedAt: number | null;
+  attempts: number;
+  /** Undoes the link from the caller's signal. */
+  unlink: () => void;
+}
+
+export class Scheduler {
+  private engine: Engine;
+  private readonly queue = new FairQueue<Task>();
+  private readonly jobs = new Set<Job>();
+  private readonly observers = new Set<SchedulerObserver>();
+  readonly estimator: ServiceRateEstimator;
+  private running = 0;
+  /** Running engine calls per engine instance, so a replaced engine is closed when idle. */
+  private readonly runningOn = new Map<Engine, number>();
+  private readonly idleWaiters = new Map<Engine, (() => void)[]>();
+  private seq = 0;
+  private closed = false;
+  private batchTimer: NodeJS.Timeout | null = null;
+  private sweeper: NodeJS.Timeout | null = null;
+  private readonly outcomes = Object.fromEntries(JOB_OUTCOMES.map((o) => [o, 0])) as Record<JobOutcome, number>;
+  private readonly rejected: Record<Rejection, number> = { queue_full: 0, overloaded: 0 };
+  private retries = 0;
+  private batches = 0;
+
+  constructor(
+    engine: Engine,
+    private readonly options: SchedulerOptions,
+  ) {
+    this.engine = engine;
+    this.estimator = options.estimator ?? new ServiceRateEstimator();
+  }
+
+  get current(): Engine {
+    return this.engine;
+  }
+
+  /** Engine calls that may run at once: the engine's declared concurrency. */
+  get slots(): number {
+    return Math.max(1, this.engine.capabilities.concurrency);
+  }
+
+  observe(observer: SchedulerObserver): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
+  }
+
+  start(): void {
+    if (this.sweeper || this.closed) return;
+    const every = this.options.sweepMs ?? Math.max(10, Math.min(1000, Math.floor(this.options.deadlineMs / 4)));
+    this.sweeper = setInterval(() => this.sweep(), every);
+    this.sweeper.unref();
+  }
+
+  /**
+   * Admits a job or throws 429 (queue_full / overloaded, with Retry-After) at once. The caller
+   * must settle() the job when it ends, however it ends.
+   */
+  admit(spec: JobSpec, options: AdmitOptions = {}): Job {
+    if (this.closed) throw new AppError('shutting_down');
+    const now = performance.now();
+    const owner = options.owner ?? DEFAULT_OWNER;
+    const priority = options.priority ?? (spec.stream ? 'interactive' : 'batch');
+    const deadlineMs = Math.max(1, Math.min(options.deadlineMs ?? this.options.deadlineMs, this.options.deadlineMs));
+    const waiting = this.waitingJobs();
+    const waitMs = this.estimateWaitMs(priority, now);
+    if (waiting >= this.options.queueMax) {
+      throw this.reject('queue_full', owner, priority, waitMs, waitMs, `The synthesis queue is full (${waiting} jobs waiting); retry later.`);
+    }
+    if (waitMs > deadlineMs) {
+      throw this.reject(
+        'overloaded',
+        owner,
+        priority,
+        waitMs,
+        waitMs - deadlineMs,
+        `The estimated wait (${Math.ceil(waitMs)} ms) exceeds this request's deadline (${deadlineMs} ms); retry later.`,
+      );
+    }
+    const segmentMs = spec.segments.map((s) => this.estimator.estimate(s.text, s.language, s.speed).engineMs);
+    const seq = ++this.seq;
+    const job = new Job(`job_${seq}`, seq, spec.requestId, owner, priority, spec.stream, segmentMs, now, now + deadlineMs, false);
+    this.jobs.add(job);
+    this.emit((o) => o.admitted?.(job));
+    return job;
+  }
+
+  /** Queues one segment of a job; the returned stream yields its audio. */
+  submit(job: Job, request: SynthesisRequest, signal?: AbortSignal): AsyncIterable<PcmChunk> {
+    const controller = new AbortController();
+    const sink = new AsyncQueue<PcmChunk>(() => controller.abort());
+    if (job.outcome !== null) {
+      sink.fail(new AppError('cancelled', 'The job has already ended.'));
+      return sink;
+    }
+    if (job.task && job.task.state !== 'done') {
+      sink.fail(new AppError('internal', 'A job synthesizes its segments one at a time.'));
+      return sink;
+    }
+    if (this.closed) {
+      sink.fail(new AppError('shutting_down'));
+      return sink;
+    }
+    const forward = () => controller.abort();
+    signal?.addEventListener('abort', forward, { once: true });
+    const task: Task = {
+      job,
+      owner: job.owner,
+      priority: job.priority,
+      order: [job.seq, job.segmentsDone],
+      request,
+      controller,
+      sink,
+      enqueuedAt: performance.now(),
+      state: 'queued',
+      startedAt: null,
+      attempts: 0,
+      unlink: () => signal?.removeEventListener('abort', forward),
+    };
+    job.task = task;
+    if (signal?.aborted) controller.abort();
+    if (controller.signal.aborted) {
+      this.finishTask(task);
+      sink.fail(new AppError('cancelled'));
+      return sink;
+    }
+    controller.signal.addEventListener('abort', () => this.onTaskAbort(task), { once: true });
+    this.queue.push(task);
+    this.queueChanged();
+    this.dispatch();
+    return sink;
+  }
+
+  /** A job that never went through admission (a direct engine call): queued, but never refused. */
+  implicitJob(request: SynthesisRequest): Job {
+    const seq = ++this.seq;
+    const now = performance.now();
+    const ms = this.estimator.estimate(request.text, request.language, request.speed).engineMs;
+    const job = new Job(`job_${seq}`, seq, request.requestId, DEFAULT_OWNER, 'batch', true, [ms], now, Number.POSITIVE_INFINITY, true);
+    this.jobs.add(job);
+    return job;
+  }
+
+  /** Ends a job: `error` null for success. Idempotent; aborts a segment still queued or running. */
+  settle(job: Job, error: unknown): void {
+    if (job.outcome !== null) return;
+    const code = error instanceof AppError ? error.code : error === null ? null : isCancel(error) ? 'cancelled' : 'internal';
+    const outcome: JobOutcome =
+      error === null
+        ? 'completed'
+        : code === 'cancelled'
+          ? 'cancelled'
+          : code === 'deadline_exceeded'
+            ? 'expired'
+            : job.stream && job.audioDelivered
+              ? 'truncated'
+              : 'failed';
+    job.outcome = outcome;
+    job.errorCode = code;
+    job.finishedAt = performance.now();
+    this.jobs.delete(job);
+    this.outcomes[outcome]++;
+    const task = job.task;
+    if (task && task.state !== 'done') task.controller.abort();
+    this.emit((o) => o.settled?.(job));
+  }
+
+  stats(): SchedulerStats {
+    return {
+      slots: this.slots,
+      running: this.running,
+      queued: { interactive: this.queue.sizeOf('interactive'), batch: this.queue.sizeOf('batch') },
+      waitingJobs: this.waitingJobs(),
+      activeJobs: this.jobs.size,
+      outcomes: { ...this.outcomes },
+      rejected: { ...this.rejected },
+      retries: this.retries,
+      batches: this.batches,
+      estimator: this.estimator.snapshot(),
+    };
+  }
+
+  /** Jobs admitted and not finished (for the admin API and tests). */
+  activeJobs(): JobInfo[] {
+    return [...this.jobs];
+  }
+
+  /** Estimated queue wait for a new job of this priority (ms). */
+  estimateWaitMs(priority: Priority, now = performance.now()): number {
+    let work = 0;
+    for (const job of this.jobs) {
+      // Interactive jobs overtake batch jobs, except for the segment a batch job is running.
+      if (priority === 'interactive' && job.priority === 'batch') work += job.runningRemainingMs(now);
+      else work += job.remainingMs(now);
+    }
+    return work / this.slots;
+  }
+
+  /**
+   * Routes new segments to `next` (already started); resolves when the previous engine has no
+   * running call left, and returns it for the caller to close.
+   */
+  async swap(next: Engine): Promise<Engine> {
+    const previous = this.engine;
+    this.engine = next;
+    this.dispatch();
+    if ((this.runningOn.get(previous) ?? 0) > 0) {
+      await new Promise<void>((resolve) => {
+        const list = this.idleWaiters.get(previous) ?? [];
+        list.push(resolve);
+        this.idleWaiters.set(previous, list);
+      });
+    }
+    return previous;
+  }
+
+  /** Stops admitting; fails queued segments with shutting_down; resolves when nothing runs. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.sweeper) clearInterval(this.sweeper);
+    if (this.batchTimer) clearTimeout(this.batchTimer);
+    for (const task of [...this.queue]) {
+      this.queue.remove(task);
+      this.finishTask(task);
+      task.sink.fail(new AppError('shutting_down'));
+    }
+    this.queueChanged();
+    const engines = [...this.runningOn.entries()].filter(([, n]) => n > 0).map(([e]) => e);
+    await Promise.all(
+      engines.map(
+        (engine) =>
+          new Promise<void>((resolve) => {
+            const list = this.idleWaiters.get(engine) ?? [];
+            list.push(resolve);
+            this.idleWaiters.set(engine, list);
+          }),
+      ),
+    );
+  }
+
+  private reject(reason: Rejection, owner: string, priority: Priority, waitMs: number, retryAfterMs: number, message: string): AppError {
+    this.rejected[reason]++;
+    const retryAfterSeconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+    this.emit((o) => o.rejected?.(reason, { owner, priority, estimatedWaitMs: waitMs, retryAfterSeconds }));
+    return new AppError(reason, message, { retryAfterSeconds });
+  }
+
+  private waitingJobs(): number {
+    let n = 0;
+    for (const job of this.jobs) if (job.startedAt === null && !job.implicit) n++;
+    return n;
+  }
+
+  private onTaskAbort(task: Task): void {
+    if (task.state !== 'queued') return; // a running call sees the signal itself
+    this.queue.remove(task);
+    this.queueChanged();
+    this.finishTask(task);
+    task.sink.fail(new AppError('cancelled'));
+    if (task.job.implicit) this.settle(task.job, new AppError('cancelled'));
+  }
+
+  private finishTask(task: Task): void {
+    task.state = 'done';
+    task.unlink();
+    if (task.job.task === task) task.job.task = null;
+  }
+
+  private dispatch(): void {
+    if (this.batchTimer) {
+      clearTimeout(this.batchTimer);
+      this.batchTimer = null;
+    }
+    const caps = this.engine.capabilities;
+    const maxBatch = caps.batching.supported && this.engine.synthesizeBatch ? Math.max(1, caps.batching.maxBatch) : 1;
+    while (this.running < this.slots && this.queue.size > 0) {
+      if (maxBatch > 1 && this.queue.size < maxBatch && this.options.batchDelayMs > 0) {
+        const oldest = Math.min(...[...this.queue].map((t) => t.enqueuedAt));
+        const waitMore = oldest + this.options.batchDelayMs - performance.now();
+        if (waitMore > 0) {
+          this.batchTimer = setTimeout(() => this.dispatch(), Math.ceil(waitMore));
+          return;
+        }
+      }
+      const batch: Task[] = [];
+      while (batch.length < maxBatch) {
+        const task = this.queue.shift();
+        if (!task) break;
+        if (this.expired(task)) continue;
+        batch.push(task);
+      }
+      this.queueChanged();
+      if (batch.length === 0) continue;
+      if (batch.length === 1 || !this.engine.synthesizeBatch) for (const t of batch) this.run([t]);
+      else this.run(batch);
+    }
+  }
+
+  /** A job still waiting to start at its deadline is refused rather than started late. */
+  private expired(task: Task): boolean {
+    const job = task.job;
+    if (job.startedAt !== null || performance.now() <= job.deadlineAt) return false;
+    this.finishTask(task);
+    const error = new AppError('deadline_exceeded', `The request waited ${Math.round(performance.now() - job.admittedAt)} ms in the queue, past its deadline.`, {
+      retryAfterSeconds: Math.max(1, Math.ceil(this.estimateWaitMs(job.priority) / 1000)),
+    });
+    task.sink.fail(error);
+    this.settle(job, error);
+    return true;
+  }
+
+  private sweep(): void {
+    const now = performance.now();
+    let changed = false;
+    for (const task of [...this.queue]) {
+      if (task.job.startedAt === null && now > task.job.deadlineAt) {
+        this.queue.remove(task);
+        changed = true;
+        this.expired(task);
+      }
+    }
+    if (changed) this.queueChanged();
+    // A job admitted but never submitted (its request failed between planning and rendering).
+    for (const job of [...this.jobs]) {
+      if (job.startedAt === null && !job.task && now > job.deadlineAt) this.settle(job, new AppError('deadline_exceeded'));
+    }
+  }
+
+  private run(tasks: Task[]): void {
+    const engine = this.engine;
+    const now = performance.now();
+    this.running++;
+    this.runningOn.set(engine, (this.runningOn.get(engine) ?? 0) + 1);
+    for (const task of tasks) {
+      task.state = 'running';
+      task.startedAt = now;
+      const job = task.job;
+      if (job.startedAt === null) {
+        job.startedAt = now;
+        this.emit((o) => o.started?.(job, now - job.admittedAt));
+      }
+    }
+    if (tasks.length > 1) this.batches++;
+    this.emit((o) => o.batch?.(tasks.length));
+    const work = tasks.length === 1 ? this.pump(tasks[0] as Task, engine) : this.pumpBatch(tasks, engine);
+    void work.finally(() => {
+      this.running--;
+      const left = (this.runningOn.get(engine) ?? 1) - 1;
+      this.runningOn.set(engine, left);
+      if (left === 0) {
+        this.runningOn.delete(engine);
+        for (const resolve of this.idleWaiters.get(engine) ?? []) resolve();
+        this.idleWaiters.delete(engine);
+      }
+      this.dispatch();
+    });
+  }
+
+  private async pumpBatch(tasks: Task[], engine: Engine): Promise<void> {
+    const started = performance.now();
+    let streams: AsyncIterable<PcmChunk>[];
+    try {
+      streams = (engine.synthesizeBatch as NonNullable<Engine['synthesizeBatch']>).call(
+        engine,
+        tasks.map((t) => t.request),
+        { signals: tasks.map((t) => t.controller.signal) },
+      );
+    } catch (err) {
+      for (const task of tasks) this.fail(task, err);
+      return;
+    }
+    const results = await Promise.all(tasks.map((task, i) => this.consume(task, streams[i] as AsyncIterable<PcmChunk>)));
+    // The batch's time is shared by its segments in proportion to their audio.
+    const total = results.reduce((a, r) => a + (r?.audioSeconds ?? 0), 0);
+    const ms = performance.now() - started;
+    for (const [i, r] of results.entries()) {
+      if (!r) continue;
+      const task = tasks[i] as Task;
+      this.segmentFinished(task, r.audioSeconds, total > 0 ? (ms * r.audioSeconds) / total : ms / tasks.length);
+    }
+  }
+
+  private async pump(task: Task, engine: Engine): Promise<void> {
+    for (;;) {
+      task.attempts++;
+      const started = performance.now();
+      let stream: AsyncIterable<PcmChunk>;
+      try {
+        stream = engine.synthesize(task.request, { signal: task.controller.signal });
+      } catch (err) {
+        this.fail(task, err);
+        return;
+      }
+      let result: { audioSeconds: number } | null;
+      try {
+        result = await this.consume(task, stream, true);
+      } catch (err) {
+        // consume() rethrows only a lost worker whose segment may be retried.
+        this.retries++;
+        task.job.retries++;
+        this.emit((o) => o.retried?.(task.job, err));
+        continue;
+      }
+      if (result) this.segmentFinished(task, result.audioSeconds, performance.now() - started);
+      return;
+    }
+  }
+
+  /**
+   * Moves one engine stream into the task's sink. Returns the audio length on success, null when
+   * the task failed (its sink is failed); with `retryable`, rethrows a lost-worker error when
+   * the segment can run again.
+   */
+  private async consume(task: Task, stream: AsyncIterable<PcmChunk>, retryable = false): Promise<{ audioSeconds: number } | null> {
+    const job = task.job;
+    const held: PcmChunk[] = [];
+    let delivered = false;
+    let seconds = 0;
+    try {
+      for await (const chunk of stream) {
+        if (job.firstAudioAt === null) {
+          job.firstAudioAt = performance.now();
+          this.emit((o) => o.firstAudio?.(job, (job.firstAudioAt as number) - job.admittedAt));
+        }
+        seconds += chunk.samples.length / chunk.sampleRate;
+        if (job.stream) {
+          task.sink.push(chunk);
+          delivered = true;
+          job.audioDelivered = true;
+        } else held.push(chunk);
+      }
+    } catch (err) {
+      if (task.controller.signal.aborted) {
+        this.fail(task, new AppError('cancelled'));
+        return null;
+      }
+      if (retryable && !delivered && isWorkerLost(err) && task.attempts <= this.options.crashRetries && !this.closed) throw err;
+      this.fail(task, err);
+      return null;
+    }
+    if (task.controller.signal.aborted && !task.sink.finished) {
+      this.fail(task, new AppError('cancelled'));
+      return null;
+    }
+    for (const chunk of held) task.sink.push(chunk);
+    if (held.length > 0) job.audioDelivered = true;
+    return { audioSeconds: seconds };
+  }
+
+  private segmentFinished(task: Task, audioSeconds: number, engineMs: number): void {
+    const job = task.job;
+    const r = task.request;
+    this.estimator.observe(r.text, r.language, r.speed, audioSeconds, engineMs);
+    this.emit((o) => o.segmentDone?.({ audioSeconds, engineMs }));
+    job.segmentsDone++;
+    this.finishTask(task);
+    task.sink.end();
+    if (job.implicit) this.settle(job, null);
+  }
+
+  private fail(task: Task, error: unknown): void {
+    this.finishTask(task);
+    const appError = error instanceof AppError ? error : new AppError('engine_failed', `The engine failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+    task.sink.fail(appError);
+    if (task.job.implicit) this.settle(task.job, appError);
+  }
+
+  private queueChanged(): void {
+    const depth = Object.fromEntries(PRIORITIES.map((p) => [p, this.queue.sizeOf(p)])) as Record<Priority, number>;
+    this.emit((o) => o.queue?.(depth));
+  }
+
+  private emit(call: (o: SchedulerObserver) => void): void {
+    for (const o of this.observers) {
+      try {
+        call(o);
+      } catch {
+        // An observer (metrics, logs) must never break scheduling.
+      }
+    }
+  }
+}
+
+function isCancel(error: unknown): boolean {
+  return error instanceof Error && error.name === 'AbortError';
+}
+
+export type { Job };
