@@ -24,6 +24,7 @@ import { LexiconService } from './lexicon/service.js';
 import { openServiceDatabase } from './storage/service-database.js';
 import { SqliteLexiconStore } from './storage/sqlite-lexicon-store.js';
 import { voiceRoutes } from './http/voices.js';
+import { planRoutes } from './http/plan.js';
 import { FsBlobStore } from './storage/fs-blob-store.js';
 import { SqliteVoiceStore } from './storage/sqlite-voice-store.js';
 import { VoiceLibrary } from './voices/library.js';
@@ -140,6 +141,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(lexiconRoutes, { ...context, lexicon });
   await app.register(previewTextRoutes, { ...context, lexicon });
   await app.register(pronounceRoutes, context);
+  await app.register(planRoutes, context);
   await app.register(metricsRoutes, { metrics });
   await app.register(adminRoutes, { ...context, adminKey: config.adminKey });
   return app;

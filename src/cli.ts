@@ -2,7 +2,6 @@
 // The `cosyfleet` command. `serve` runs the service; later issues add plan, doctor and bench.
 import { loadConfig, ConfigError } from './config/config.js';
 import { SETTINGS } from './config/settings.js';
-import { startServer } from './server.js';
 import { VERSION } from './version.js';
 
 const USAGE = `cosyfleet ${VERSION}
@@ -24,9 +23,13 @@ ${SETTINGS.map((s) => `  ${s.flag.padEnd(22)} ${s.env.padEnd(20)} ${typeof s.def
 async function main(argv: string[]): Promise<number> {
   const [command = 'help', ...rest] = argv;
   switch (command) {
-    case 'serve':
-      await startServer(loadConfig({ env: process.env, argv: rest }));
+    case 'serve': {
+      const config = loadConfig({ env: process.env, argv: rest });
+      // Loaded on demand so `plan` and `prices` do not pull in the whole HTTP service.
+      const { startServer } = await import('./server.js');
+      await startServer(config);
       return -1;
+    }
     case 'config':
       console.log(JSON.stringify(loadConfig({ env: process.env, argv: rest }), null, 2));
       return 0;

@@ -16,6 +16,14 @@ export async function startServer(config: Config): Promise<RunningServer> {
   app.log.info({ engine: config.engine, address, docs: `${address}/docs` }, 'cosyfleet is listening');
 
   let closing: Promise<void> | null = null;
+  // Keep-alive sockets whose response finishes during the drain would hold close() open until
+  // the force timeout (Node closes only those idle when close() starts). End them gracefully
+  // once their response is written: end() flushes, unlike closeIdleConnections()' destroy.
+  app.server.on('request', (_req, res) => {
+    res.once('finish', () => {
+      if (closing) res.socket?.end();
+    });
+  });
   const shutdown = (reason: string): Promise<void> => {
     closing ??= (async () => {
       app.log.info({ reason, timeoutMs: config.shutdownTimeoutMs }, 'shutting down: draining in-flight requests');
@@ -25,12 +33,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         process.exit(1);
       }, config.shutdownTimeoutMs);
       force.unref();
-      // Keep-alive sockets that finish their last response during the drain would hold close()
-      // open until the force timeout; Node only closes the ones idle when close() starts.
-      const reap = setInterval(() => app.server.closeIdleConnections(), 100);
-      reap.unref();
       await app.close();
-      clearInterval(reap);
       clearTimeout(force);
       app.log.info('shut down cleanly');
     })();

@@ -20,6 +20,7 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         { name: 'catalog', description: 'Engines' },
         { name: 'voices', description: 'Preset voices and the voice library' },
         { name: 'lexicon', description: 'Pronunciation lexicon and pronunciation suggestions' },
+        { name: 'planner', description: 'Capacity and cost planning' },
         { name: 'health', description: 'Probes' },
       ],
     },

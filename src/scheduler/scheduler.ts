@@ -541,6 +541,8 @@ export class Scheduler {
     let seconds = 0;
     try {
       for await (const chunk of stream) {
+        // Leaving the loop returns the engine's iterator, which stops its work.
+        if (task.controller.signal.aborted) break;
         if (job.firstAudioAt === null) {
           job.firstAudioAt = performance.now();
           this.emit((o) => o.firstAudio?.(job, (job.firstAudioAt as number) - job.admittedAt));

@@ -112,6 +112,8 @@ export class EspeakEngine implements Engine {
     const abort = new AbortController();
     const forward = () => abort.abort();
     options.signal?.addEventListener('abort', forward, { once: true });
+    // A signal aborted before the call never fires 'abort'.
+    if (options.signal?.aborted) abort.abort();
     const queue = new AsyncQueue<PcmChunk>(() => abort.abort());
     const rate = Math.round(BASE_WPM * request.speed);
     const run = async (): Promise<boolean> => {

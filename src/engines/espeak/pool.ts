@@ -1,8 +1,9 @@
 // A fixed pool of espeak worker threads (one WASM instance each, sized to the CPU count by
 // default). Jobs wait in one FIFO; a job streams its chunks back through a callback.
 // A worker that dies fails its job (the service maps that to engine_failed) and is replaced.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { SynthJob, WorkerInit, WorkerToMain } from './protocol.js';
+import { spawnModuleWorker } from '../../util/module-worker.js';
 
 export interface PoolJob {
   text: string;
@@ -38,21 +39,6 @@ interface Slot {
   abort: Int32Array;
   ready: boolean;
   current: Pending | null;
-}
-
-const fromSource = import.meta.url.endsWith('.ts');
-const workerUrl = new URL(`./worker${fromSource ? '.ts' : '.js'}`, import.meta.url);
-
-/**
- * Running from source (tests, `npm run dev`), Node 20 gives workers neither the main thread's
- * module hooks nor a way to load a .ts entry with --import tsx, so a tiny eval bootstrap
- * registers tsx inside the worker first. The built package starts worker.js directly.
- */
-function spawnWorker(workerData: unknown): Worker {
-  if (!fromSource) return new Worker(workerUrl, { workerData });
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const bootstrap = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(workerUrl.href)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData });
 }
 
 export class EspeakPool {
@@ -128,7 +114,7 @@ export class EspeakPool {
   private spawn(): Promise<void> {
     const abortFlag = new SharedArrayBuffer(4);
     const init: WorkerInit = { abortFlag };
-    const worker = spawnWorker(init);
+    const worker = spawnModuleWorker(import.meta.url, './worker', init);
     const slot: Slot = { worker, abort: new Int32Array(abortFlag), ready: false, current: null };
     this.slots.push(slot);
     return new Promise((resolve, reject) => {
