@@ -11,7 +11,7 @@ describe('POST /v1/plan', () => {
   let workload: Record<string, unknown>;
   before(async () => {
     server = await startTestServer({ espeakWorkers: 1 });
-    workload = parse(await readFile(new URL('../planner/fixtures/workload.yaml', import.meta.url), 'utf8')) as Record<string, unknown>;
+    workload = parse(await readFile(new URL('../../examples/workload.yaml', import.meta.url), 'utf8')) as Record<string, unknown>;
   });
   after(() => server.close());
 

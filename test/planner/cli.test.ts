@@ -14,7 +14,7 @@ import { recordedHandler } from './recorded-aws.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const workloadFile = fileURLToPath(new URL('./fixtures/workload.yaml', import.meta.url));
+const workloadFile = fileURLToPath(new URL('../../examples/workload.yaml', import.meta.url));
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {

@@ -8,7 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { PlannerInputError } from '../../src/planner/validate.js';
 import { loadWorkloadFile, parseWorkload } from '../../src/planner/workload.js';
 
-const yamlText = readFileSync(new URL('./fixtures/workload.yaml', import.meta.url), 'utf8');
+const yamlText = readFileSync(new URL('../../examples/workload.yaml', import.meta.url), 'utf8');
 
 function problemsOf(text: string, name: string): string[] {
   try {
