@@ -13,6 +13,7 @@ Commands:
   config     Print the effective configuration as JSON and exit
   plan       Capacity and cost plan for a workload file (cosyfleet plan --help)
   prices     Refresh the instance price catalog from AWS (cosyfleet prices refresh --help)
+  doctor     Check this machine for CosyVoice3 (Python, package, CUDA, GPU memory, model files) and the remote server (--json)
   help       Show this help
 
 Settings (flag / environment variable, default):
@@ -37,6 +38,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./planner/command.js')).runPlanCommand(rest, process);
     case 'prices':
       return (await import('./planner/command.js')).runPricesCommand(rest, process);
+    case 'doctor':
+      return (await import('./doctor/command.js')).runDoctorCommand(rest, { env: process.env, stdout: process.stdout });
     case 'help':
     case '--help':
     case '-h':

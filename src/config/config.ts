@@ -3,6 +3,7 @@
 // object that is passed down explicitly (no module-level singletons).
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { remoteEngineProblems } from './remote.js';
 import { SETTINGS, type ENGINE_NAMES, type LOG_LEVELS, type SettingSpec, type WORKER_MODES } from './settings.js';
 
 export interface Config {
@@ -38,6 +39,29 @@ export interface Config {
   readonly workerCrashRetries: number;
   readonly workerBackoffMs: number;
   readonly workerBackoffMaxMs: number;
+  readonly cosyvoiceUrl: string;
+  readonly cosyvoiceSampleRate: number;
+  readonly cosyvoiceSpeakers: readonly string[];
+  readonly tritonUrl: string;
+  readonly tritonModel: string;
+  readonly tritonSampleRate: number;
+  readonly openaiSpeechUrl: string;
+  readonly openaiSpeechModel: string;
+  /** Secret: '' when unset. */
+  readonly openaiSpeechApiKey: string;
+  readonly openaiSpeechVoices: readonly string[];
+  readonly openaiSpeechSampleRate: number;
+  readonly openaiSpeechInstruct: boolean;
+  readonly remoteVoicesDir: string;
+  readonly remoteConcurrency: number;
+  readonly remoteConnectTimeoutMs: number;
+  readonly remoteTimeoutMs: number;
+  readonly remoteIdleTimeoutMs: number;
+  readonly remoteRetries: number;
+  readonly remoteRetryBackoffMs: number;
+  readonly remoteHealthIntervalMs: number;
+  readonly cosyvoiceModelDir: string;
+  readonly cosyvoicePython: string;
   /** Secret: '' when unset. JSON.stringify(config) shows it redacted. */
   readonly adminKey: string;
   readonly logLevel: (typeof LOG_LEVELS)[number];
@@ -89,9 +113,13 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     if (typeof parsed === 'string' && parsed.startsWith('\u0000')) problems.push(parsed.slice(1));
     else out[spec.key] = parsed;
   }
+  // Remote engines need their server's address, checked at boot rather than at the first request.
+  problems.push(...remoteEngineProblems(out));
   if (problems.length > 0) throw new ConfigError(problems);
   out.corsOrigins = Object.freeze([...(out.corsOrigins as string[])]);
   out.workerGpus = Object.freeze([...(out.workerGpus as string[])]);
+  out.cosyvoiceSpeakers = Object.freeze([...(out.cosyvoiceSpeakers as string[])]);
+  out.openaiSpeechVoices = Object.freeze([...(out.openaiSpeechVoices as string[])]);
   // Not enumerable, so the config's keys stay the settings; JSON.stringify (and pino) call it.
   Object.defineProperty(out, 'toJSON', { enumerable: false, value: () => redacted(out) });
   return Object.freeze(out) as unknown as Config;

@@ -1,4 +1,112 @@
-import type { FastifyPluginAsync } from 'fastify';
+// The admin API: worker status and graceful restarts (the web UI's restart button, later).
+// Every route needs `Authorization: Bearer <COSYFLEET_ADMIN_KEY>` — 401 without it, 403 with a
+// wrong key, compared in constant time over SHA-256 digests (equal length whatever was sent).
+// Without COSYFLEET_ADMIN_KEY the routes are not registered at all (404).
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../errors/app-error.js';
+import { ProcessEngine } from '../workers/process-engine.js';
+import type { WorkerInfo } from '../workers/supervisor.js';
+import type { ScheduledEngine } from '../scheduler/scheduled-engine.js';
+import { errorResponses } from './error-schema.js';
 import type { AppContext } from './context.js';
 
-export const adminRoutes: FastifyPluginAsync<AppContext & { adminKey: string }> = async () => {};
+/** The in-process engine has no worker processes; it shows as one worker with this id. */
+export const IN_PROCESS_WORKER = 'in-process';
+
+const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+
+export function bearerCheck(key: string): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+  const expected = digest(key);
+  return async (request, reply) => {
+    const header = request.headers.authorization;
+    const match = typeof header === 'string' ? /^Bearer +(\S+) *$/i.exec(header) : null;
+    if (!match) {
+      void reply.header('www-authenticate', 'Bearer realm="cosyfleet-admin"');
+      throw new AppError('unauthorized');
+    }
+    if (!timingSafeEqual(digest(match[1] as string), expected)) throw new AppError('forbidden');
+  };
+}
+
+const waitQuery = {
+  type: 'object',
+  additionalProperties: false,
+  // Query strings are not coerced (the app's schemas never coerce): "true" / "false".
+  properties: { wait: { type: 'string', enum: ['true', 'false'], description: 'true: answer when the restart has finished (200) instead of at once (202).' } },
+} as const;
+
+export const adminRoutes: FastifyPluginAsync<AppContext & { adminKey: string }> = async (app, { engine, adminKey }) => {
+  if (adminKey === '') return;
+  const scheduled = engine as ScheduledEngine;
+  app.addHook('onRequest', bearerCheck(adminKey));
+  const errors = errorResponses(401, 403, 404, 409);
+
+  const workers = (): WorkerInfo[] => {
+    const inner = scheduled.inner;
+    if (inner instanceof ProcessEngine) return inner.supervisor.workers();
+    const stats = scheduled.scheduler.stats();
+    const done = Object.values(stats.outcomes).reduce((a, b) => a + b, 0);
+    return [
+      {
+        id: IN_PROCESS_WORKER,
+        slot: 0,
+        pid: process.pid,
+        state: inner.health().ready ? 'ready' : 'starting',
+        startedAt: new Date(Date.now() - process.uptime() * 1000).toISOString(),
+        uptimeSeconds: Math.round(process.uptime() * 10) / 10,
+        ready: inner.health().ready,
+        jobsDone: done,
+        jobsFailed: stats.outcomes.failed + stats.outcomes.truncated,
+        active: stats.running,
+        concurrency: stats.slots,
+        memory: { rssBytes: process.memoryUsage.rss(), gpuBytes: null },
+        rtf: { current: stats.estimator.rtf, baseline: null },
+        device: null,
+        retiring: null,
+        restarts: [],
+      },
+    ];
+  };
+
+  app.get('/v1/admin/workers', { schema: { summary: 'Workers and their state (admin)', tags: ['admin'], response: errors } }, async () => ({
+    engine: scheduled.capabilities.name,
+    mode: scheduled.inner instanceof ProcessEngine ? 'process' : 'thread',
+    health: scheduled.health(),
+    scheduler: scheduled.scheduler.stats(),
+    data: workers(),
+  }));
+
+  app.post<{ Params: { id: string }; Querystring: { wait?: 'true' | 'false' } }>(
+    '/v1/admin/workers/:id/restart',
+    { schema: { summary: 'Gracefully replace one worker (admin)', tags: ['admin'], querystring: waitQuery, response: errors } },
+    async (request, reply) => {
+      const inner = scheduled.inner;
+      const { id } = request.params;
+      let done: Promise<void>;
+      if (inner instanceof ProcessEngine) done = inner.supervisor.restartWorker(id, 'admin');
+      else if (id === IN_PROCESS_WORKER) done = scheduled.restart('admin');
+      else throw new AppError('worker_not_found', `No worker "${id}"; this server runs its engine in-process (worker "${IN_PROCESS_WORKER}").`);
+      return answer(request, reply, done, { worker: id });
+    },
+  );
+
+  app.post<{ Params: { name: string }; Querystring: { wait?: 'true' | 'false' } }>(
+    '/v1/admin/engines/:name/restart',
+    { schema: { summary: 'Gracefully restart the engine: every worker replaced in turn (admin)', tags: ['admin'], querystring: waitQuery, response: errors } },
+    async (request, reply) => {
+      const name = scheduled.capabilities.name;
+      if (request.params.name !== name) throw new AppError('not_found', `No engine "${request.params.name}"; this server runs "${name}".`);
+      return answer(request, reply, scheduled.restart('admin'), { engine: name });
+    },
+  );
+
+  async function answer(request: FastifyRequest<{ Querystring: { wait?: 'true' | 'false' } }>, reply: FastifyReply, done: Promise<void>, what: Record<string, string>) {
+    if (request.query.wait === 'true') {
+      await done;
+      return reply.status(200).send({ ...what, status: 'restarted', data: workers() });
+    }
+    done.catch((err: unknown) => request.log.error({ err, ...what }, 'admin restart failed'));
+    return reply.status(202).send({ ...what, status: 'restarting' });
+  }
+};

@@ -44,6 +44,8 @@ export interface JobInfo {
   readonly segmentsDone: number;
   /** Segment attempts repeated after a worker died. */
   readonly retries: number;
+  /** Attempt number of the segment running now (2 = its first retry); 0 when none runs. */
+  readonly attempt: number;
   readonly outcome: JobOutcome | null;
   /** Catalog code of the error that ended the job, when one did. */
   readonly errorCode: string | null;

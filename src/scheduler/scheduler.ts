@@ -90,6 +90,10 @@ class Job implements JobInfo {
     readonly implicit: boolean,
   ) {}
 
+  get attempt(): number {
+    return this.task?.state === 'running' ? this.task.attempts : 0;
+  }
+
   get segments(): number {
     return this.segmentMs.length;
   }

@@ -1,0 +1,73 @@
+// Addresses of the remote servers the remote engines sit in front of: parsed once, checked at
+// boot (a typo in COSYVOICE_URL should stop the process, not fail the first request), and shown
+// in logs and health details without credentials.
+
+export interface HttpBase {
+  readonly url: URL;
+  /** The URL's path without a trailing slash ('' for the root); request paths are appended to it. */
+  readonly path: string;
+  /** What logs and health details may show (scheme, host, port, path). */
+  readonly display: string;
+}
+
+export interface GrpcTarget {
+  /** `host:port`, as @grpc/grpc-js wants it. */
+  readonly address: string;
+  readonly tls: boolean;
+  readonly display: string;
+}
+
+/** Parses an http(s) base URL; throws Error with the reason. */
+export function parseHttpBase(value: string): HttpBase {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error('must be an http:// or https:// URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('must be an http:// or https:// URL');
+  // Credentials in a URL end up in logs and error messages; API keys have their own secret setting.
+  if (url.username || url.password) throw new Error('must not contain a user name or password');
+  if (url.search || url.hash) throw new Error('must not have a query string or fragment');
+  const path = url.pathname.replace(/\/+$/, '');
+  return { url, path, display: `${url.protocol}//${url.host}${path}` };
+}
+
+/** Parses `host:port`, `grpc://host:port` or `grpcs://host:port`; throws Error with the reason. */
+export function parseGrpcTarget(value: string): GrpcTarget {
+  const m = /^(?:(grpcs?):\/\/)?([^/\s:]+|\[[0-9a-fA-F:.]+\]):(\d{1,5})\/?$/.exec(value.trim());
+  if (!m) throw new Error('must be host:port, grpc://host:port or grpcs://host:port');
+  const port = Number(m[3]);
+  if (port < 1 || port > 65535) throw new Error('port must be between 1 and 65535');
+  const tls = m[1] === 'grpcs';
+  const address = `${m[2]}:${port}`;
+  return { address, tls, display: `${tls ? 'grpcs' : 'grpc'}://${address}` };
+}
+
+/** Each remote engine's address setting: its env var, flag, config key and parser. */
+const ADDRESSES = [
+  { engine: 'cosyvoice-fastapi', key: 'cosyvoiceUrl', env: 'COSYVOICE_URL', flag: '--cosyvoice-url', parse: parseHttpBase, example: 'http://gpu-box:50000' },
+  { engine: 'triton', key: 'tritonUrl', env: 'TRITON_URL', flag: '--triton-url', parse: parseGrpcTarget, example: 'gpu-box:8001' },
+  { engine: 'openai-speech', key: 'openaiSpeechUrl', env: 'OPENAI_SPEECH_URL', flag: '--openai-speech-url', parse: parseHttpBase, example: 'http://gpu-box:8091/v1' },
+] as const;
+
+/**
+ * Problems with the remote engines' settings, in ConfigError's wording: the selected engine's
+ * address is required, and any address that is set must parse.
+ */
+export function remoteEngineProblems(values: Readonly<Record<string, unknown>>): string[] {
+  const problems: string[] = [];
+  for (const a of ADDRESSES) {
+    const value = values[a.key];
+    if (typeof value === 'string' && value !== '') {
+      try {
+        a.parse(value);
+      } catch (err) {
+        problems.push(`${a.env}=${JSON.stringify(value)}: ${(err as Error).message}`);
+      }
+    } else if (values.engine === a.engine) {
+      problems.push(`${a.env} (${a.flag}) is required with COSYFLEET_ENGINE=${a.engine}: the address of the server, e.g. ${a.example}`);
+    }
+  }
+  return problems;
+}

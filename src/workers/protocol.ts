@@ -1,0 +1,139 @@
+// The worker protocol (docs/worker-protocol.md): length-prefixed frames over a worker process's
+// stdin (supervisor -> worker) and stdout (worker -> supervisor). A frame is
+//
+//   u32 big-endian N | u8 kind | N-1 bytes of body
+//
+// kind 1 = a JSON message (UTF-8 object with a "type"), kind 2 = audio:
+// u32 big-endian job id, then float32 little-endian mono samples. Audio travels as binary so a
+// GPU worker streaming 24 kHz float32 does not pay for base64.
+import { endianness } from 'node:os';
+
+export const PROTOCOL_VERSION = 1;
+const LITTLE_ENDIAN = endianness() === 'LE';
+export const FRAME_JSON = 1;
+export const FRAME_AUDIO = 2;
+/** Larger frames are a protocol error (a worker writing garbage to stdout, say). */
+export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
+
+/** A segment request as it crosses the wire: SynthesisRequest without functions. */
+export interface WireRequest {
+  text: string;
+  mode: string;
+  voice: string;
+  language: string;
+  speed: number;
+  seed?: number;
+  requestId?: string;
+  instruction?: { key?: string; text: string };
+  /** A cloned voice: metadata only; the samples arrive once per worker with prepare_voice. */
+  prompt?: WireVoice;
+}
+
+export interface WireVoice {
+  id: string;
+  version: number;
+  transcript: string;
+  language: string;
+  sampleRate: number;
+  pitchHz?: number;
+}
+
+export interface WorkerCapabilities {
+  name: string;
+  sampleRate: number;
+  /** Segments this worker synthesizes at once. */
+  concurrency: number;
+  streaming: boolean;
+  batching: { supported: boolean; maxBatch: number };
+}
+
+export type SupervisorMessage =
+  | { type: 'synth'; id: number; request: WireRequest }
+  | { type: 'synth_batch'; items: { id: number; request: WireRequest }[] }
+  | { type: 'cancel'; id: number }
+  | { type: 'prepare_voice'; id: number; voice: WireVoice }
+  | { type: 'heartbeat'; seq: number }
+  | { type: 'shutdown'; graceMs: number };
+
+export type WorkerMessage =
+  | { type: 'hello'; protocol: number; pid: number; engine: string; device?: { cudaVisibleDevices: string | null; fp16: boolean } }
+  | { type: 'ready'; capabilities: WorkerCapabilities }
+  | { type: 'done'; id: number; ms: number; samples: number }
+  | { type: 'error'; id: number; code: string; message: string }
+  | { type: 'voice_prepared'; id: number }
+  | { type: 'stats'; seq: number; rssBytes: number; gpuMemoryBytes: number | null; active: number; jobsDone: number }
+  | { type: 'fatal'; message: string };
+
+export type Frame = { kind: 'json'; message: Record<string, unknown> & { type: string } } | { kind: 'audio'; id: number; samples: Float32Array };
+
+export function encodeJson(message: SupervisorMessage | WorkerMessage): Buffer {
+  const body = Buffer.from(JSON.stringify(message), 'utf8');
+  const frame = Buffer.allocUnsafe(5 + body.length);
+  frame.writeUInt32BE(body.length + 1, 0);
+  frame.writeUInt8(FRAME_JSON, 4);
+  body.copy(frame, 5);
+  return frame;
+}
+
+export function encodeAudio(id: number, samples: Float32Array): Buffer {
+  const frame = Buffer.allocUnsafe(9 + samples.length * 4);
+  frame.writeUInt32BE(5 + samples.length * 4, 0);
+  frame.writeUInt8(FRAME_AUDIO, 4);
+  frame.writeUInt32BE(id, 5);
+  if (LITTLE_ENDIAN) Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength).copy(frame, 9);
+  else for (let i = 0; i < samples.length; i++) frame.writeFloatLE(samples[i] as number, 9 + i * 4);
+  return frame;
+}
+
+export class ProtocolError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProtocolError';
+  }
+}
+
+/** Reassembles frames from stream data however it is split. */
+export class FrameDecoder {
+  private buffer: Buffer = Buffer.alloc(0);
+
+  push(data: Buffer): Frame[] {
+    this.buffer = this.buffer.length === 0 ? data : Buffer.concat([this.buffer, data]);
+    const frames: Frame[] = [];
+    let offset = 0;
+    while (this.buffer.length - offset >= 4) {
+      const length = this.buffer.readUInt32BE(offset);
+      if (length < 1 || length > MAX_FRAME_BYTES) throw new ProtocolError(`bad frame length ${length}`);
+      if (this.buffer.length - offset - 4 < length) break;
+      const kind = this.buffer.readUInt8(offset + 4);
+      const body = this.buffer.subarray(offset + 5, offset + 4 + length);
+      offset += 4 + length;
+      frames.push(decodeBody(kind, body));
+    }
+    this.buffer = offset === this.buffer.length ? Buffer.alloc(0) : Buffer.from(this.buffer.subarray(offset));
+    return frames;
+  }
+}
+
+function decodeBody(kind: number, body: Buffer): Frame {
+  if (kind === FRAME_JSON) {
+    let message: unknown;
+    try {
+      message = JSON.parse(body.toString('utf8'));
+    } catch {
+      throw new ProtocolError('a JSON frame does not hold JSON');
+    }
+    if (message === null || typeof message !== 'object' || typeof (message as { type?: unknown }).type !== 'string') {
+      throw new ProtocolError('a JSON frame must hold an object with a "type"');
+    }
+    return { kind: 'json', message: message as Record<string, unknown> & { type: string } };
+  }
+  if (kind === FRAME_AUDIO) {
+    if (body.length < 4 || (body.length - 4) % 4 !== 0) throw new ProtocolError('an audio frame must hold a job id and whole float32 samples');
+    const id = body.readUInt32BE(0);
+    const samples = new Float32Array((body.length - 4) / 4);
+    if (LITTLE_ENDIAN) body.copy(Buffer.from(samples.buffer), 0, 4);
+    else for (let i = 0; i < samples.length; i++) samples[i] = body.readFloatLE(4 + i * 4);
+    return { kind: 'audio', id, samples };
+  }
+  throw new ProtocolError(`unknown frame kind ${kind}`);
+}
