@@ -123,7 +123,7 @@ async function checkPython(python: string, run: NonNullable<DoctorContext['run']
   if (out.error === 'ENOENT') {
     return {
       found: false,
-      result: { id: 'python', title, status: 'fail', detail: `"${python}" (COSYVOICE_PYTHON) is not on the PATH.`, fix: `Create the CosyVoice environment: ${SETUP}; then set COSYVOICE_PYTHON to its python (e.g. ~/miniconda3/envs/cosyvoice/bin/python).` },
+      result: { id: 'python', title, status: 'fail', detail: `"${python}" (COSYVOICE_PYTHON) ${python.includes('/') ? 'does not exist' : 'is not on the PATH'}.`, fix: `Create the CosyVoice environment: ${SETUP}; then set COSYVOICE_PYTHON to its python (e.g. ~/miniconda3/envs/cosyvoice/bin/python).` },
     };
   }
   const text = `${out.stdout}${out.stderr}`.trim();

@@ -30,14 +30,15 @@ export class ServiceMetrics {
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'cosyfleet_' });
-    const self = this;
+    const schedulers = this.schedulers;
+    const pools = this.pools;
     this.queueDepth = new Gauge({
       name: 'cosyfleet_queue_depth',
       help: 'Segments waiting for an engine slot, by priority.',
       labelNames: ['engine', 'priority'],
       registers,
       collect() {
-        for (const s of self.schedulers) {
+        for (const s of schedulers) {
           const stats = s.stats();
           for (const [priority, n] of Object.entries(stats.queued)) this.set({ engine: s.engine, priority }, n);
         }
@@ -49,7 +50,7 @@ export class ServiceMetrics {
       labelNames: ['engine', 'state'],
       registers,
       collect() {
-        for (const s of self.schedulers) {
+        for (const s of schedulers) {
           const stats = s.stats();
           this.set({ engine: s.engine, state: 'admitted' }, stats.activeJobs);
           this.set({ engine: s.engine, state: 'waiting' }, stats.waitingJobs);
@@ -63,7 +64,7 @@ export class ServiceMetrics {
       labelNames: ['engine'],
       registers,
       collect() {
-        for (const s of self.schedulers) this.set({ engine: s.engine }, s.stats().slots);
+        for (const s of schedulers) this.set({ engine: s.engine }, s.stats().slots);
       },
     });
     new Gauge({
@@ -72,7 +73,7 @@ export class ServiceMetrics {
       labelNames: ['engine'],
       registers,
       collect() {
-        for (const s of self.schedulers) this.set({ engine: s.engine }, s.stats().estimator.rtf);
+        for (const s of schedulers) this.set({ engine: s.engine }, s.stats().estimator.rtf);
       },
     });
     this.queueWait = new Histogram({
@@ -128,7 +129,7 @@ export class ServiceMetrics {
       registers,
       collect() {
         this.reset();
-        for (const p of self.pools) {
+        for (const p of pools) {
           for (const w of p.source.workerGauges()) {
             if (w.rssBytes !== null) this.set({ engine: p.engine, worker: w.id, kind: 'rss' }, w.rssBytes);
             if (w.gpuMemoryBytes !== null) this.set({ engine: p.engine, worker: w.id, kind: 'gpu' }, w.gpuMemoryBytes);
@@ -143,7 +144,7 @@ export class ServiceMetrics {
       registers,
       collect() {
         this.reset();
-        for (const p of self.pools) {
+        for (const p of pools) {
           const counts = new Map<string, number>();
           for (const w of p.source.workerGauges()) counts.set(w.state, (counts.get(w.state) ?? 0) + 1);
           for (const state of ['starting', 'ready', 'draining', 'stopping']) this.set({ engine: p.engine, state }, counts.get(state) ?? 0);

@@ -48,6 +48,7 @@ export class ScheduledEngine implements Engine {
   readonly prepareVoice?: (voice: VoicePrompt) => Promise<void>;
   private readonly prompts = new Map<string, VoicePrompt>();
   private closing: Promise<void> | null = null;
+  private restarting: Promise<void> | null = null;
 
   constructor(
     inner: Engine,
@@ -99,19 +100,37 @@ export class ScheduledEngine implements Engine {
   }
 
   /** Graceful restart: the engine's own (rolling worker replacement) or a swap for a new instance. */
-  async restart(reason: string): Promise<void> {
+  restart(reason: string): Promise<void> {
     const inner = this.inner;
+    if (this.closing) return Promise.reject(new AppError('shutting_down'));
     if (isRestartable(inner)) return inner.restart(reason);
-    if (!this.options.factory) throw new AppError('engine_not_restartable', `The ${inner.capabilities.name} engine was supplied by the embedding program and cannot be rebuilt.`);
-    const next = this.options.factory();
-    await next.start();
-    for (const prompt of this.prompts.values()) await next.prepareVoice?.(prompt);
-    const previous = await this.scheduler.swap(next);
-    await previous.close();
+    const factory = this.options.factory;
+    if (!factory) return Promise.reject(new AppError('engine_not_restartable', `The ${inner.capabilities.name} engine was supplied by the embedding program and cannot be rebuilt.`));
+    // Concurrent restarts share one swap.
+    this.restarting ??= (async () => {
+      const next = factory();
+      try {
+        await next.start();
+        for (const prompt of this.prompts.values()) await next.prepareVoice?.(prompt);
+      } catch (err) {
+        await next.close();
+        throw err;
+      }
+      if (this.closing) {
+        await next.close();
+        return;
+      }
+      const previous = await this.scheduler.swap(next);
+      await previous.close();
+    })().finally(() => {
+      this.restarting = null;
+    });
+    return this.restarting;
   }
 
   close(): Promise<void> {
     this.closing ??= (async () => {
+      await this.restarting?.catch(() => {});
       await this.scheduler.close();
       await this.inner.close();
     })();

@@ -7,9 +7,19 @@ import type { Logger } from 'pino';
 import { AppError } from '../errors/app-error.js';
 import type { PcmChunk } from '../audio/pcm.js';
 import { AsyncQueue } from '../util/async-queue.js';
-import type { Engine, EngineCapabilities, EngineHealth, SynthesisRequest, SynthesisWarning, SynthesizeOptions, Voice, VoicePrompt } from '../engines/engine.js';
+import type {
+  BatchSynthesizeOptions,
+  Engine,
+  EngineCapabilities,
+  EngineHealth,
+  SynthesisRequest,
+  SynthesisWarning,
+  SynthesizeOptions,
+  Voice,
+  VoicePrompt,
+} from '../engines/engine.js';
 import type { WireRequest } from './protocol.js';
-import { Supervisor, toWireVoice, type RecyclePolicy, type SupervisorLog } from './supervisor.js';
+import { Supervisor, toWireVoice, type RecyclePolicy, type SegmentJob, type SupervisorLog } from './supervisor.js';
 import type { WorkerSpec, WorkerTimings } from './worker-process.js';
 import { GpuMemoryProbe } from './gpu-memory.js';
 
@@ -33,6 +43,8 @@ export class ProcessEngine implements Engine {
   readonly capabilities: EngineCapabilities;
   readonly supervisor: Supervisor;
   readonly prepareVoice?: (voice: VoicePrompt) => Promise<void>;
+  /** Present when the workers' engine batches: the batch goes to one worker as one `synth_batch`. */
+  readonly synthesizeBatch?: (requests: readonly SynthesisRequest[], options?: BatchSynthesizeOptions) => AsyncIterable<PcmChunk>[];
   private state: 'new' | 'started' | 'closed' = 'new';
 
   constructor(private readonly options: ProcessEngineOptions) {
@@ -57,6 +69,7 @@ export class ProcessEngine implements Engine {
       ...(options.gpu ? { gpu: options.gpu } : {}),
     });
     if (options.describe.prepareVoice) this.prepareVoice = (voice) => this.supervisor.prepareVoice(voice);
+    if (caps.batching.supported) this.synthesizeBatch = (requests, o = {}) => this.run(requests, o.signals ?? []);
   }
 
   async start(): Promise<void> {
@@ -79,33 +92,43 @@ export class ProcessEngine implements Engine {
   }
 
   synthesize(request: SynthesisRequest, options: SynthesizeOptions = {}): AsyncIterable<PcmChunk> {
-    const abort = new AbortController();
-    const forward = () => abort.abort();
-    options.signal?.addEventListener('abort', forward, { once: true });
-    if (options.signal?.aborted) abort.abort();
-    const queue = new AsyncQueue<PcmChunk>(() => abort.abort());
+    return this.run([request], [options.signal])[0] as AsyncIterable<PcmChunk>;
+  }
+
+  private run(requests: readonly SynthesisRequest[], signals: readonly (AbortSignal | undefined)[]): AsyncIterable<PcmChunk>[] {
     const rate = this.capabilities.sampleRate;
-    if (this.state !== 'started') {
-      queue.fail(new AppError('engine_unavailable', `The ${this.capabilities.name} engine is ${this.state === 'closed' ? 'closed' : 'not started'}.`));
-      return queue;
-    }
-    this.supervisor.run(
-      toWireRequest(request),
-      {
-        chunk: (samples) => queue.push({ samples, sampleRate: rate }),
-        done: () => {
-          options.signal?.removeEventListener('abort', forward);
-          queue.end();
+    const jobs: SegmentJob[] = [];
+    const streams = requests.map((request, i) => {
+      const abort = new AbortController();
+      const outer = signals[i];
+      const forward = () => abort.abort();
+      outer?.addEventListener('abort', forward, { once: true });
+      if (outer?.aborted) abort.abort();
+      const queue = new AsyncQueue<PcmChunk>(() => abort.abort());
+      if (this.state !== 'started') {
+        queue.fail(new AppError('engine_unavailable', `The ${this.capabilities.name} engine is ${this.state === 'closed' ? 'closed' : 'not started'}.`));
+        return queue;
+      }
+      jobs.push({
+        request: toWireRequest(request),
+        sink: {
+          chunk: (samples) => queue.push({ samples, sampleRate: rate }),
+          done: () => {
+            outer?.removeEventListener('abort', forward);
+            queue.end();
+          },
+          error: (error) => {
+            outer?.removeEventListener('abort', forward);
+            queue.fail(abort.signal.aborted ? new AppError('cancelled') : error);
+          },
         },
-        error: (error) => {
-          options.signal?.removeEventListener('abort', forward);
-          queue.fail(abort.signal.aborted ? new AppError('cancelled') : error);
-        },
-      },
-      abort.signal,
-      request.prompt,
-    );
-    return cancellable(queue, abort.signal);
+        signal: abort.signal,
+        ...(request.prompt ? { prompt: request.prompt } : {}),
+      });
+      return cancellable(queue, abort.signal);
+    });
+    if (jobs.length > 0) this.supervisor.runBatch(jobs);
+    return streams;
   }
 
   /** Graceful rolling replacement of every worker. */

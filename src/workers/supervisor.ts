@@ -109,13 +109,27 @@ interface Slot {
   restarts: { at: string; reason: string; worker: string }[];
 }
 
-interface Pending {
+/** One segment of a pending engine call. */
+interface PendingItem {
   readonly request: WireRequest;
   readonly prompt: VoicePrompt | undefined;
   readonly sink: SegmentSink;
   readonly signal: AbortSignal | undefined;
-  readonly enqueuedAt: number;
   readonly onAbort: () => void;
+}
+
+/** An engine call waiting for a worker: one segment, or a batch that goes to one worker together. */
+interface Pending {
+  readonly items: PendingItem[];
+  readonly enqueuedAt: number;
+}
+
+/** A segment for run()/runBatch(). */
+export interface SegmentJob {
+  readonly request: WireRequest;
+  readonly sink: SegmentSink;
+  readonly signal?: AbortSignal;
+  readonly prompt?: VoicePrompt;
 }
 
 interface WorkerRtf {
@@ -185,28 +199,36 @@ export class Supervisor extends EventEmitter {
 
   /** Sends a segment to a worker now, or queues it until one has room. */
   run(request: WireRequest, sink: SegmentSink, signal?: AbortSignal, prompt?: VoicePrompt): void {
-    if (this.closed) {
-      sink.error(new AppError('shutting_down'));
-      return;
+    this.runBatch([{ request, sink, ...(signal ? { signal } : {}), ...(prompt ? { prompt } : {}) }]);
+  }
+
+  /** Several segments as one engine call on one worker (a batch); each has its own sink and signal. */
+  runBatch(jobs: readonly SegmentJob[]): void {
+    const live: SegmentJob[] = [];
+    for (const job of jobs) {
+      if (this.closed) job.sink.error(new AppError('shutting_down'));
+      else if (job.signal?.aborted) job.sink.error(new AppError('cancelled'));
+      else live.push(job);
     }
-    if (signal?.aborted) {
-      sink.error(new AppError('cancelled'));
-      return;
+    if (live.length === 0) return;
+    const pending: Pending = { items: [], enqueuedAt: Date.now() };
+    for (const job of live) {
+      const item: PendingItem = {
+        request: job.request,
+        prompt: job.prompt,
+        sink: job.sink,
+        signal: job.signal,
+        onAbort: () => {
+          const at = pending.items.indexOf(item);
+          if (at < 0) return;
+          pending.items.splice(at, 1);
+          if (pending.items.length === 0) this.pending.splice(this.pending.indexOf(pending), 1);
+          job.sink.error(new AppError('cancelled'));
+        },
+      };
+      job.signal?.addEventListener('abort', item.onAbort, { once: true });
+      pending.items.push(item);
     }
-    const pending: Pending = {
-      request,
-      prompt,
-      sink,
-      signal,
-      enqueuedAt: Date.now(),
-      onAbort: () => {
-        const at = this.pending.indexOf(pending);
-        if (at < 0) return;
-        this.pending.splice(at, 1);
-        sink.error(new AppError('cancelled'));
-      },
-    };
-    signal?.addEventListener('abort', pending.onAbort, { once: true });
     this.pending.push(pending);
     this.dispatch();
   }
@@ -255,8 +277,10 @@ export class Supervisor extends EventEmitter {
       if (slot.stableTimer) clearTimeout(slot.stableTimer);
     }
     for (const p of this.pending.splice(0)) {
-      p.signal?.removeEventListener('abort', p.onAbort);
-      p.sink.error(new AppError('shutting_down'));
+      for (const item of p.items) {
+        item.signal?.removeEventListener('abort', item.onAbort);
+        item.sink.error(new AppError('shutting_down'));
+      }
     }
     const grace = Math.min(this.options.drainTimeoutMs, 10_000);
     await Promise.all(this.liveWorkers().map((w) => w.stop(grace, 'shutdown')));
@@ -503,8 +527,10 @@ export class Supervisor extends EventEmitter {
     const at = this.pending.indexOf(p);
     if (at < 0) return;
     this.pending.splice(at, 1);
-    p.signal?.removeEventListener('abort', p.onAbort);
-    p.sink.error(new AppError('engine_unavailable', message));
+    for (const item of p.items) {
+      item.signal?.removeEventListener('abort', item.onAbort);
+      item.sink.error(new AppError('engine_unavailable', message));
+    }
   }
 
   private dispatch(): void {
@@ -512,40 +538,46 @@ export class Supervisor extends EventEmitter {
       const worker = this.pick();
       if (!worker) return;
       const p = this.pending.shift() as Pending;
-      p.signal?.removeEventListener('abort', p.onAbort);
-      if (p.signal?.aborted) {
-        p.sink.error(new AppError('cancelled'));
-        continue;
-      }
-      this.send(worker, p);
+      for (const item of p.items) item.signal?.removeEventListener('abort', item.onAbort);
+      this.send(worker, p.items);
     }
   }
 
-  private send(worker: WorkerProcess, p: Pending): void {
-    const key = p.prompt ? `${p.prompt.id}@${p.prompt.version}` : null;
+  private send(worker: WorkerProcess, items: PendingItem[]): void {
+    const needed = this.options.preparesVoices
+      ? [...new Map(items.filter((i) => i.prompt && !worker.voices.has(`${i.prompt.id}@${i.prompt.version}`)).map((i) => [i.prompt?.id, i.prompt as VoicePrompt])).values()]
+      : [];
     const go = () => {
-      let first = true;
-      const sink: SegmentSink = {
-        chunk: (samples) => {
-          if (first) {
-            first = false;
-            this.emit('segment-audio', { worker: worker.id, pid: worker.pid } satisfies SegmentEvent);
-          }
-          p.sink.chunk(samples);
-        },
-        done: (r) => p.sink.done(r),
-        error: (e) => p.sink.error(e),
-      };
-      const id = worker.synth(p.request, sink);
-      p.signal?.addEventListener('abort', () => worker.cancel(id), { once: true });
+      const wired = items.map((item) => {
+        let first = true;
+        const sink: SegmentSink = {
+          chunk: (samples) => {
+            if (first) {
+              first = false;
+              this.emit('segment-audio', { worker: worker.id, pid: worker.pid } satisfies SegmentEvent);
+            }
+            item.sink.chunk(samples);
+          },
+          done: (r) => item.sink.done(r),
+          error: (e) => item.sink.error(e),
+        };
+        return { request: item.request, sink };
+      });
+      const ids = wired.length === 1 ? [worker.synth((wired[0] as (typeof wired)[number]).request, (wired[0] as (typeof wired)[number]).sink)] : worker.synthBatch(wired);
+      items.forEach((item, i) => {
+        const id = ids[i] as number;
+        if (item.signal?.aborted) worker.cancel(id);
+        else item.signal?.addEventListener('abort', () => worker.cancel(id), { once: true });
+      });
       this.emit('dispatch', { worker: worker.id, pid: worker.pid } satisfies SegmentEvent);
     };
-    if (!this.options.preparesVoices || !p.prompt || !key || worker.voices.has(key)) return go();
-    const prompt = p.prompt;
-    void prompt
-      .loadAudio()
-      .then((audio) => worker.prepareVoice(toWireVoice(prompt), audio))
-      .then(go, (err: unknown) => p.sink.error(new AppError('engine_failed', `The worker could not prepare voice ${prompt.id}.`, { cause: err })));
+    if (needed.length === 0) return go();
+    worker.reserved++;
+    void Promise.all(needed.map(async (prompt) => worker.prepareVoice(toWireVoice(prompt), await prompt.loadAudio())))
+      .finally(() => worker.reserved--)
+      .then(go, (err: unknown) => {
+        for (const item of items) item.sink.error(new AppError('engine_failed', 'The worker could not prepare a voice.', { cause: err }));
+      });
   }
 
   /** The ready worker with the most room (least busy first; ties go to the lower slot). */
@@ -553,8 +585,8 @@ export class Supervisor extends EventEmitter {
     let best: WorkerProcess | null = null;
     for (const slot of this.slots) {
       const w = slot.current;
-      if (!w || w.state !== 'ready' || w.active >= w.concurrency) continue;
-      if (!best || w.active / w.concurrency < best.active / best.concurrency) best = w;
+      if (!w || w.state !== 'ready' || w.calls >= w.concurrency) continue;
+      if (!best || w.calls / w.concurrency < best.calls / best.concurrency) best = w;
     }
     return best;
   }

@@ -9,9 +9,7 @@ import { serveEngine } from './worker-runtime.js';
 
 const env = process.env;
 // stdout carries the protocol; anything a library prints must not corrupt it.
-console.log = console.error;
-console.info = console.error;
-console.warn = console.error;
+Object.assign(console, { log: console.error, info: console.error, warn: console.error, debug: console.error });
 
 function createEngine(): Engine {
   const concurrency = Math.max(1, Number(env.COSYFLEET_WORKER_CONCURRENCY ?? '1') || 1);

@@ -33,6 +33,8 @@ export interface SegmentSink {
 interface InFlight {
   readonly sink: SegmentSink;
   readonly kind: 'synth' | 'prepare';
+  /** Engine call it belongs to: a batch's segments share one. */
+  readonly call: number;
 }
 
 export interface ExitInfo {
@@ -99,11 +101,22 @@ export class WorkerProcess extends EventEmitter {
     this.exited = new Promise((resolve) => (this.resolveExit = resolve));
   }
 
+  /** Segments in flight. */
   get active(): number {
     let n = 0;
     for (const f of this.inflight.values()) if (f.kind === 'synth') n++;
     return n;
   }
+
+  /** Engine calls in flight (a batch is one), plus calls reserved while voices are prepared: what concurrency limits. */
+  get calls(): number {
+    const calls = new Set<number>();
+    for (const f of this.inflight.values()) if (f.kind === 'synth') calls.add(f.call);
+    return calls.size + this.reserved;
+  }
+
+  /** Calls promised to this worker that are not sent yet. */
+  reserved = 0;
 
   get concurrency(): number {
     return this.capabilities?.concurrency ?? 1;
@@ -153,16 +166,17 @@ export class WorkerProcess extends EventEmitter {
   /** Sends one segment; its audio and end arrive through `sink`. Returns the job id. */
   synth(request: WireRequest, sink: SegmentSink): number {
     const id = this.nextId++;
-    this.inflight.set(id, { sink, kind: 'synth' });
+    this.inflight.set(id, { sink, kind: 'synth', call: id });
     this.send({ type: 'synth', id, request });
     return id;
   }
 
   /** Several segments as one engine call (a batch); ids in request order. */
   synthBatch(items: { request: WireRequest; sink: SegmentSink }[]): number[] {
+    const call = this.nextId;
     const wire = items.map((item) => {
       const id = this.nextId++;
-      this.inflight.set(id, { sink: item.sink, kind: 'synth' });
+      this.inflight.set(id, { sink: item.sink, kind: 'synth', call });
       return { id, request: item.request };
     });
     this.send({ type: 'synth_batch', items: wire });
@@ -178,7 +192,7 @@ export class WorkerProcess extends EventEmitter {
   prepareVoice(voice: WireVoice, samples: Float32Array): Promise<void> {
     const id = this.nextId++;
     return new Promise<void>((resolve, reject) => {
-      this.inflight.set(id, { kind: 'prepare', sink: { chunk: () => {}, done: () => resolve(), error: reject } });
+      this.inflight.set(id, { kind: 'prepare', call: id, sink: { chunk: () => {}, done: () => resolve(), error: reject } });
       this.send({ type: 'prepare_voice', id, voice });
       this.write(encodeAudio(id, samples));
     }).then(() => {

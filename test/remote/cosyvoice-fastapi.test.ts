@@ -85,6 +85,18 @@ describe('cosyvoice-fastapi: what goes over the wire', () => {
     assert.deepEqual({ tts_text: got?.fields.tts_text, instruct_text: got?.fields.instruct_text }, { tts_text: '今天天气很好。', instruct_text: instruction.text });
   });
 
+  it('reuses one keep-alive connection for consecutive segments', async () => {
+    const own = engineFor();
+    await own.start();
+    try {
+      const before = fake.connections;
+      for (let i = 0; i < 3; i++) await collect(own, { text: `Segment number ${i}.`, mode: 'preset', voice: '英文男', language: 'en', speed: 1 });
+      assert.ok(fake.connections - before <= 1, `${fake.connections - before} new connections for 3 segments`);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('warns about what the server cannot do and refuses cloning modes for a speaker it knows only by name', () => {
     const warnings = engine.check({ text: 'Hi.', mode: 'preset', voice: '英文男', language: 'en', speed: 1.5, seed: 7 });
     assert.deepEqual(warnings.map((w) => w.code).sort(), ['seed_ignored', 'speed_ignored']);

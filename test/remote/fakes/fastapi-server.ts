@@ -40,6 +40,8 @@ export class FakeFastApiServer {
   readonly received: ReceivedFastApiRequest[] = [];
   faults: Faults = noFaults();
   url = '';
+  /** TCP connections accepted (keep-alive reuse shows as fewer connections than requests). */
+  connections = 0;
 
   constructor(private readonly model: StandInModel) {
     this.app = Fastify({ logger: false });
@@ -51,6 +53,7 @@ export class FakeFastApiServer {
     for (const route of Object.keys(ROUTES)) {
       this.app.route({ method: ['GET', 'POST'], url: route, handler: (req, reply) => this.handle(route, req, reply) });
     }
+    this.app.server.on('connection', () => this.connections++);
     this.url = await this.app.listen({ port, host: '127.0.0.1' });
     return this.url;
   }
