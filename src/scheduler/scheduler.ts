@@ -496,7 +496,17 @@ export class Scheduler {
       for (const task of tasks) this.fail(task, err);
       return;
     }
-    const results = await Promise.all(tasks.map((task, i) => this.consume(task, streams[i] as AsyncIterable<PcmChunk>)));
+    for (const task of tasks) task.attempts = 1;
+    const results = await Promise.all(
+      tasks.map((task, i) =>
+        this.consume(task, streams[i] as AsyncIterable<PcmChunk>, true).catch(async (err: unknown) => {
+          // A lost worker's segment runs again on its own (still holding this call's slot).
+          this.noteRetry(task, err);
+          await this.pump(task, engine);
+          return null;
+        }),
+      ),
+    );
     // The batch's time is shared by its segments in proportion to their audio.
     const total = results.reduce((a, r) => a + (r?.audioSeconds ?? 0), 0);
     const ms = performance.now() - started;
@@ -523,9 +533,7 @@ export class Scheduler {
         result = await this.consume(task, stream, true);
       } catch (err) {
         // consume() rethrows only a lost worker whose segment may be retried.
-        this.retries++;
-        task.job.retries++;
-        this.emit((o) => o.retried?.(task.job, err));
+        this.noteRetry(task, err);
         continue;
       }
       if (result) this.segmentFinished(task, result.audioSeconds, performance.now() - started);
@@ -574,6 +582,12 @@ export class Scheduler {
     for (const chunk of held) task.sink.push(chunk);
     if (held.length > 0) job.audioDelivered = true;
     return { audioSeconds: seconds };
+  }
+
+  private noteRetry(task: Task, error: unknown): void {
+    this.retries++;
+    task.job.retries++;
+    this.emit((o) => o.retried?.(task.job, error));
   }
 
   private segmentFinished(task: Task, audioSeconds: number, engineMs: number): void {

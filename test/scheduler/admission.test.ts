@@ -15,13 +15,17 @@ const LONG = `Long ${'and the sentence keeps going with more words to say '.repe
 
 describe('scheduler over HTTP', () => {
   let server: TestServer | undefined;
+  let gate: GateEngine | undefined;
   afterEach(async () => {
+    // A failed assertion may leave calls held; the server's close waits for their requests.
+    gate?.open();
     await server?.close();
     server = undefined;
+    gate = undefined;
   });
 
   async function start(overrides: Record<string, unknown>, workers = 1): Promise<{ server: TestServer; gate: GateEngine }> {
-    const gate = new GateEngine(new EspeakEngine({ workers }));
+    gate = new GateEngine(new EspeakEngine({ workers }));
     server = await startTestServer(overrides, { engine: gate });
     return { server, gate };
   }
@@ -69,6 +73,23 @@ describe('scheduler over HTTP', () => {
     assert.equal(metricValue(text, 'cosyfleet_jobs_total', { engine: 'espeak', outcome: 'completed' }), 3);
     assert.equal(metricValue(text, 'cosyfleet_queue_wait_seconds_count', { engine: 'espeak', priority: 'batch' }), 2);
     assert.equal(metricValue(text, 'cosyfleet_queue_wait_seconds_count', { engine: 'espeak', priority: 'interactive' }), 1);
+  });
+
+  it('refuses on the OpenAI-compatible route too: 429 in OpenAI\'s error shape, with Retry-After', async () => {
+    const { server, gate } = await start({ queueMax: 1 });
+    gate.hold = /^Blocker/;
+    const blocker = postJson(`${server.url}/v1/tts`, { text: 'Blocker sentence.', language: 'en', format: 'pcm' });
+    await waitFor(() => gate.held === 1, 'the blocker to start');
+    const waiting = postJson(`${server.url}/v1/tts`, { text: 'Waiting request.', language: 'en', format: 'pcm' });
+    await waitFor(() => stats().waitingJobs === 1, 'one job to wait');
+    const res = await postJson(`${server.url}/v1/audio/speech`, { model: 'tts-1', input: 'Hello there.', voice: 'alloy' });
+    assert.equal(res.status, 429);
+    assert.ok(Number(res.headers.get('retry-after')) >= 1);
+    const body = (await res.json()) as { error: { code: string; type: string } };
+    assert.equal(body.error.code, 'queue_full');
+    gate.open();
+    assert.equal((await blocker).status, 200);
+    assert.equal((await waiting).status, 200);
   });
 
   it('answers 429 overloaded when the estimated wait exceeds the deadline the request asks for', async () => {

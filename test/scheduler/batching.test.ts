@@ -12,13 +12,17 @@ import { syntheticProcesses, workerConfig } from '../workers/helpers.js';
 
 describe('dynamic batching', () => {
   let server: TestServer | undefined;
+  let held: BatchingEngine | undefined;
   afterEach(async () => {
+    held?.open();
     await server?.close();
     server = undefined;
+    held = undefined;
   });
 
   it('sends up to maxBatch waiting segments as one engine call, and a lone one after the queue delay', async () => {
     const engine = new BatchingEngine(new EspeakEngine({ workers: 2 }), 4);
+    held = engine;
     server = await startTestServer({ batchMaxQueueDelayMs: 20 }, { engine });
     engine.hold = /^Blocker/;
     const blocker = postJson(`${server.url}/v1/tts`, { text: 'Blocker.', language: 'en', format: 'pcm' });
@@ -58,5 +62,24 @@ describe('dynamic batching', () => {
     assert.equal(metricValue(metrics, 'cosyfleet_batch_size_sum', { engine: 'synthetic' }), 9);
     assert.equal(metricValue(metrics, 'cosyfleet_batch_size_bucket', { engine: 'synthetic', le: '1' }), 1);
     assert.equal(server.app.engine.scheduler.stats().batches, 2);
+  });
+
+  it('retries every segment of a batch whose worker died, each on its own', async () => {
+    const config = workerConfig({ workerProcesses: 1 });
+    const engine = syntheticProcesses(config, { rtf: { 1: 0.2, 4: 0.1 }, maxBatch: 4, timeScale: 1 });
+    server = await startTestServer({ batchMaxQueueDelayMs: 10 }, { engine });
+    const first = postJson(`${server.url}/v1/tts`, { text: `The first request runs alone ${'and it goes on '.repeat(12)}.`, voice: 'tone', language: 'en', format: 'pcm' });
+    await waitFor(() => server?.app.engine.scheduler.stats().running === 1, 'the first call to start');
+    const rest = Array.from({ length: 4 }, (_, i) => postJson(`${(server as TestServer).url}/v1/tts`, { text: `Batched request number ${i}.`, voice: 'tone', language: 'en', format: 'pcm' }));
+    await waitFor(() => server?.app.engine.scheduler.stats().waitingJobs === 4, 'four requests to wait');
+    // Kill the worker as the batch reaches it.
+    engine.supervisor.once('dispatch', (e: { pid: number | null }) => process.kill(e.pid as number, 'SIGKILL'));
+    for (const res of await Promise.all([first, ...rest])) {
+      assert.equal(res.status, 200);
+      assert.ok((await readBody(res)).complete);
+    }
+    const stats = server.app.engine.scheduler.stats();
+    assert.equal(stats.retries, 4);
+    assert.equal(stats.outcomes.completed, 5);
   });
 });

@@ -41,6 +41,7 @@ describe('fair sharing between owners', () => {
       assert.ok(starts.indexOf('Bob 1.') < starts.indexOf('Alice 2.'), starts.join(' | '));
       assert.deepEqual(starts.filter((s) => s.startsWith('Alice')), ['Alice 1.', 'Alice 2.', 'Alice 3.', 'Alice 4.'], 'each owner in its own order');
     } finally {
+      gate.open();
       await engine.close();
     }
   });
