@@ -255,7 +255,7 @@ export class Supervisor extends EventEmitter {
 
   /** Graceful replacement of one worker (admin API). */
   restartWorker(id: string, reason = 'admin'): Promise<void> {
-    const slot = this.slots.find((s) => s.current?.id === id);
+    const slot = this.slots.find((s) => s.current?.id === id && s.current.state === 'ready');
     if (!slot) {
       const known = this.liveWorkers().some((w) => w.id === id);
       throw new AppError(known ? 'engine_not_restartable' : 'worker_not_found', known ? `Worker ${id} is already being replaced or is starting.` : `No live worker "${id}".`);
@@ -428,7 +428,7 @@ export class Supervisor extends EventEmitter {
           this.recordRestart(slot, candidate, 'start_failed');
           // The old worker keeps serving; if it died meanwhile, the slot respawns on its own.
           if (slot.current !== old || this.closed) return;
-          await new Promise((r) => setTimeout(r, Math.min(this.options.backoff.maxMs, this.options.backoff.baseMs * 2 ** (slot.failures - 1))));
+          await new Promise((r) => setTimeout(r, Math.min(this.options.backoff.maxMs, this.options.backoff.baseMs * 2 ** (slot.failures - 1))).unref());
         }
       }
       slot.next = null;

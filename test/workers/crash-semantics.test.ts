@@ -73,6 +73,23 @@ describe('worker loss, as the client sees it', () => {
     assert.equal(metricValue(metrics, 'cosyfleet_jobs_total', { engine: 'synthetic', outcome: 'truncated' }), 1);
   });
 
+  it('a client that disconnects mid-stream cancels its segment on the worker, which is then free', async () => {
+    const { server, supervisor, scheduler } = await start();
+    const controller = new AbortController();
+    const res = await postJson(`${server.url}/v1/tts`, body(true), { signal: controller.signal });
+    await (res.body as ReadableStream<Uint8Array>).getReader().read();
+    const busy = supervisor.workers().find((w) => w.active > 0);
+    assert.ok(busy);
+    controller.abort();
+    await waitFor(() => supervisor.workers().every((w) => w.active === 0), 'the worker to be free');
+    await waitFor(() => scheduler.stats().outcomes.cancelled === 1, 'the job to end as cancelled');
+    const after = supervisor.workers().find((w) => w.id === busy.id);
+    assert.equal(after?.jobsDone, busy.jobsDone, 'the segment was stopped, not finished');
+    assert.equal(after?.jobsFailed, 0, 'a cancel is not a failure');
+    const next = await postJson(`${server.url}/v1/tts`, body(false));
+    assert.equal(next.status, 200);
+  });
+
   it('a segment that loses its worker twice fails (a poison request must not take down the pool): 502 engine_failed', async () => {
     const { server, supervisor, scheduler } = await start(1);
     let kills = 0;
