@@ -13,6 +13,7 @@ import { planSynthesis, renderAudio, type RenderReport, type TtsInput } from '..
 import { registerOpenAIErrorHandling, toOpenAIWarnings } from './openai-errors.js';
 import { setAudioHeaders } from './tts.js';
 import type { AppContext } from './context.js';
+import { resume } from './stream-body.js';
 
 /** OpenAI's limit on `input`. */
 export const OPENAI_MAX_INPUT_CHARS = 4096;
@@ -246,19 +247,5 @@ async function* sseEvents(audio: AsyncIterable<Buffer>, usage: () => Record<stri
   yield event({ type: 'speech.audio.done', usage: usage() });
 }
 
-/** Re-attaches the first item; stopping the body (client gone) returns the source generators. */
-async function* resume(first: IteratorResult<Buffer>, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
-  try {
-    if (first.done) return;
-    yield first.value;
-    for (;;) {
-      const next = await rest.next();
-      if (next.done) return;
-      yield next.value;
-    }
-  } finally {
-    await rest.return?.();
-  }
-}
 
 const round = (n: number) => Math.round(n * 1000) / 1000;

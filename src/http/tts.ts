@@ -9,6 +9,7 @@ import { LANGUAGE_CODES } from '../text/language.js';
 import { planSynthesis, renderAudio, type AdmissionOptions, type SynthesisPlan, type TtsInput } from '../services/synthesis.js';
 import { errorResponses } from './error-schema.js';
 import type { AppContext } from './context.js';
+import { resume } from './stream-body.js';
 
 export const SAMPLE_RATES = [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000] as const;
 
@@ -117,21 +118,6 @@ export function admissionOptions(headers: Record<string, unknown>): AdmissionOpt
   return typeof deadline === 'string' ? { deadlineMs: Number(deadline) } : {};
 }
 
-async function* resume(first: IteratorResult<Buffer>, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
-  try {
-    if (first.done) return;
-    yield first.value;
-    for (;;) {
-      const next = await rest.next();
-      if (next.done) return;
-      yield next.value;
-    }
-  } finally {
-    // A destroyed response stops this generator early; pass that on so the pipeline's
-    // finally blocks (resampler, encoder) run now rather than at garbage collection.
-    await rest.return?.();
-  }
-}
 
 /** The X-* headers of a synthesis response (also used by the OpenAI-compatible route). */
 export function setAudioHeaders(res: { setHeader(name: string, value: string | number): unknown }, plan: SynthesisPlan): void {
