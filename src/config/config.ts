@@ -62,6 +62,12 @@ export interface Config {
   readonly remoteHealthIntervalMs: number;
   readonly cosyvoiceModelDir: string;
   readonly cosyvoicePython: string;
+  readonly cosyvoicePythonPath: string;
+  readonly cosyvoiceLoadVllm: boolean;
+  readonly cosyvoiceLoadTrt: boolean;
+  readonly cosyvoiceStream: boolean;
+  readonly cosyvoiceEmptyCache: boolean;
+  readonly cosyvoiceBadAudioLimit: number;
   /** Secret: '' when unset. JSON.stringify(config) shows it redacted. */
   readonly adminKey: string;
   readonly logLevel: (typeof LOG_LEVELS)[number];

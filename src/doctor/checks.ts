@@ -97,8 +97,10 @@ print(json.dumps(out))
 `;
 
 export async function runDoctor(ctx: DoctorContext): Promise<DoctorReport> {
-  const run = ctx.run ?? ((command, args, timeoutMs) => runProgram(command, args, timeoutMs, ctx.env));
   const config = ctx.config;
+  // The workers run with COSYVOICE_PYTHONPATH (a source checkout of CosyVoice); so does the probe.
+  const env = config.cosyvoicePythonPath ? { ...ctx.env, PYTHONPATH: config.cosyvoicePythonPath } : ctx.env;
+  const run = ctx.run ?? ((command, args, timeoutMs) => runProgram(command, args, timeoutMs, env));
   const remote = REMOTE_ENGINES.has(config.engine);
   const checks: CheckResult[] = [];
 

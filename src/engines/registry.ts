@@ -7,6 +7,7 @@ import { CosyVoiceFastApiEngine, cosyVoiceFastApiOptions } from './remote/cosyvo
 import { TritonEngine, tritonOptions } from './remote/triton.js';
 import { OpenAISpeechEngine, openAISpeechOptions } from './remote/openai-speech.js';
 import { processEngineFromConfig } from '../workers/from-config.js';
+import { createCosyVoiceEngine } from './cosyvoice/engine.js';
 
 export function createEngine(config: Config, log: Logger): Engine {
   switch (config.engine) {
@@ -17,6 +18,9 @@ export function createEngine(config: Config, log: Logger): Engine {
         workers: config.espeakWorkers,
         onWorkerError: (err) => log.error({ err }, 'espeak worker failed'),
       });
+    // Fun-CosyVoice3 on this machine: always supervised Python worker processes, one per GPU.
+    case 'cosyvoice':
+      return createCosyVoiceEngine(config, log);
     // Remote engines: cosyfleet in front of an official CosyVoice3 server (src/engines/remote).
     case 'cosyvoice-fastapi':
       return new CosyVoiceFastApiEngine(cosyVoiceFastApiOptions(config, log));

@@ -60,10 +60,11 @@ export const adminRoutes: FastifyPluginAsync<AppContext & { adminKey: string }> 
         jobsFailed: stats.outcomes.failed + stats.outcomes.truncated,
         active: stats.running,
         concurrency: stats.slots,
-        memory: { rssBytes: process.memoryUsage.rss(), gpuBytes: null },
+        memory: { rssBytes: process.memoryUsage.rss(), gpuBytes: null, gpuLastJob: null },
         rtf: { current: stats.estimator.rtf, baseline: null },
         device: null,
         retiring: null,
+        warnings: [],
         restarts: [],
       },
     ];

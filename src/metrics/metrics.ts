@@ -23,6 +23,7 @@ export class ServiceMetrics {
   readonly rejections: Counter<'engine' | 'reason'>;
   readonly segmentRetries: Counter<'engine'>;
   readonly workerRestarts: Counter<'engine' | 'reason'>;
+  readonly workerWarnings: Counter<'engine' | 'code'>;
   readonly batchSize: Histogram<'engine'>;
   private readonly schedulers: { engine: string; stats: () => SchedulerStats }[] = [];
   private readonly pools: { engine: string; source: WorkerGaugeSource }[] = [];
@@ -112,14 +113,20 @@ export class ServiceMetrics {
     });
     this.segmentRetries = new Counter({
       name: 'cosyfleet_segment_retries_total',
-      help: 'Segments retried on another worker after theirs died before sending audio.',
+      help: 'Segments run again after their worker died or failed them retryably (CUDA out of memory, NaN or silent output) before they sent audio.',
       labelNames: ['engine'],
       registers,
     });
     this.workerRestarts = new Counter({
       name: 'cosyfleet_worker_restarts_total',
-      help: 'Worker processes replaced, by reason (crash, unresponsive, start_failed, recycle_jobs, recycle_age, recycle_rss, recycle_gpu, recycle_rtf, admin).',
+      help: 'Worker processes replaced, by reason (crash, unresponsive, start_failed, recycle_jobs, recycle_age, recycle_rss, recycle_gpu, recycle_rtf, admin, cuda_oom).',
       labelNames: ['engine', 'reason'],
+      registers,
+    });
+    this.workerWarnings = new Counter({
+      name: 'cosyfleet_worker_warnings_total',
+      help: 'Warnings workers reported for operators, by code (fp16_unsafe: NaN or silent output with fp16 on; bad_audio: the same with fp16 off).',
+      labelNames: ['engine', 'code'],
       registers,
     });
     new Gauge({

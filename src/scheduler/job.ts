@@ -42,7 +42,7 @@ export interface JobInfo {
   readonly firstAudioAt: number | null;
   readonly finishedAt: number | null;
   readonly segmentsDone: number;
-  /** Segment attempts repeated after a worker died. */
+  /** Segment attempts repeated after a worker died or reported a retryable fault. */
   readonly retries: number;
   /** Attempt number of the segment running now (2 = its first retry); 0 when none runs. */
   readonly attempt: number;
@@ -59,7 +59,7 @@ export interface SchedulerObserver {
   firstAudio?(job: JobInfo, ms: number): void;
   /** One engine call (segment) finished: the audio it made and the engine time it took. */
   segmentDone?(info: { audioSeconds: number; engineMs: number }): void;
-  /** A segment is retried because its worker died before it sent audio. */
+  /** A segment is retried because its worker died (or failed it retryably) before it sent audio. */
   retried?(job: JobInfo, error: unknown): void;
   batch?(size: number): void;
   settled?(job: JobInfo): void;

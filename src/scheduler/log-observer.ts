@@ -7,7 +7,7 @@ import type { SchedulerObserver } from './job.js';
 export function logObserver(log: Logger, engine: string): SchedulerObserver {
   return {
     rejected: (reason, info) => log.info({ engine, reason, estimatedWaitMs: Math.round(info.estimatedWaitMs), retryAfterSeconds: info.retryAfterSeconds }, 'job refused at admission'),
-    retried: (job, error) => log.warn({ engine, jobId: job.id, reqId: job.requestId, retries: job.retries, err: error }, 'worker lost before the segment sent audio; retrying it'),
+    retried: (job, error) => log.warn({ engine, jobId: job.id, reqId: job.requestId, retries: job.retries, err: error }, 'segment failed retryably (worker lost, or a retryable worker fault) before it sent audio; retrying it'),
     settled: (job) => {
       const fields = {
         engine,

@@ -12,7 +12,7 @@ import { AppError } from '../errors/app-error.js';
 import type { PcmChunk } from '../audio/pcm.js';
 import type { Engine, SynthesisRequest } from '../engines/engine.js';
 import { AsyncQueue } from '../util/async-queue.js';
-import { isWorkerLost } from '../workers/errors.js';
+import { isRetryableWorkerFailure } from '../workers/errors.js';
 import { FairQueue, type Queueable } from './fair-queue.js';
 import { ServiceRateEstimator, type EstimatorSnapshot } from './estimator.js';
 import {
@@ -32,7 +32,7 @@ export interface SchedulerOptions {
   readonly queueMax: number;
   /** Default and longest queue-wait deadline (ms). */
   readonly deadlineMs: number;
-  /** Retries of a segment whose worker died before any of its audio was delivered. */
+  /** Retries of a segment whose worker died (or failed it retryably: CUDA OOM, NaN/silent output) before any of its audio was delivered. */
   readonly crashRetries: number;
   /** Batching engines: longest the first waiting segment waits for a fuller batch (ms). */
   readonly batchDelayMs: number;
@@ -571,7 +571,7 @@ export class Scheduler {
         this.fail(task, new AppError('cancelled'));
         return null;
       }
-      if (retryable && !delivered && isWorkerLost(err) && task.attempts <= this.options.crashRetries && !this.closed) throw err;
+      if (retryable && !delivered && isRetryableWorkerFailure(err) && task.attempts <= this.options.crashRetries && !this.closed) throw err;
       this.fail(task, err);
       return null;
     }

@@ -1,6 +1,7 @@
-// Builds the process-mode engine from the service configuration: N worker processes of this
-// package's own worker (src/workers/worker-main), each with its environment (a GPU from
-// WORKER_GPUS, the fp16 flag, the engine and its concurrency) and the recycling policy.
+// Builds the process-mode engine from the service configuration: N worker processes (this
+// package's own worker, src/workers/worker-main, unless another program is given), each with its
+// environment (a GPU from WORKER_GPUS, the fp16 flag, the engine and its concurrency) and the
+// recycling policy.
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { SETTINGS, type SettingSpec } from '../config/settings.js';
@@ -50,8 +51,10 @@ export function workerEnv(config: WorkerConfig, engine: string, slot: number, ba
 }
 
 export interface ProcessEngineOverrides {
-  /** Another worker command (a test fixture, a Python worker). */
+  /** Another worker command (a test fixture), environment and all. */
   spec?: (slot: number) => WorkerSpec;
+  /** Another worker program (the Python CosyVoice3 worker), with the usual per-slot environment. */
+  command?: { command: string; args: string[] };
   /** Finer recycling than the settings allow (tests: an age in milliseconds). */
   recycle?: Partial<RecyclePolicy>;
   /** More environment for every worker (a synthetic engine's profile, say). */
@@ -61,7 +64,7 @@ export interface ProcessEngineOverrides {
 
 export function processEngineFromConfig(config: WorkerConfig, describe: Engine, overrides: ProcessEngineOverrides = {}): ProcessEngine {
   const name = describe.capabilities.name;
-  const { command, args } = builtinWorkerCommand();
+  const { command, args } = overrides.command ?? builtinWorkerCommand();
   // The one read of process.env outside config: a child inherits the service's environment.
   const base = process.env;
   return new ProcessEngine({

@@ -1,10 +1,10 @@
-// Connects an out-of-process engine's worker pool to metrics (restarts by reason, memory and
-// state per worker at scrape time) and to the service log. A no-op for in-process engines.
+// Connects an out-of-process engine's worker pool to metrics (restarts by reason, warnings,
+// memory and state per worker at scrape time) and to the service log. A no-op for in-process engines.
 import type { Logger } from 'pino';
 import type { Engine } from '../engines/engine.js';
 import type { ServiceMetrics } from '../metrics/metrics.js';
 import { ProcessEngine } from './process-engine.js';
-import type { RestartEvent } from './supervisor.js';
+import type { RestartEvent, WorkerWarningEvent } from './supervisor.js';
 
 export const RESTART_REASONS = [
   'crash',
@@ -19,6 +19,7 @@ export const RESTART_REASONS = [
   'recycle_gpu',
   'recycle_rtf',
   'admin',
+  'cuda_oom',
 ] as const;
 
 export function observeWorkers(engine: Engine, metrics: ServiceMetrics, log: Logger): void {
@@ -30,5 +31,9 @@ export function observeWorkers(engine: Engine, metrics: ServiceMetrics, log: Log
   supervisor.on('restart', (e: RestartEvent) => {
     metrics.workerRestarted(name, e.reason);
     log.info({ engine: name, worker: e.worker, slot: e.slot, reason: e.reason }, 'worker restart');
+  });
+  supervisor.on('worker-warning', (e: WorkerWarningEvent) => {
+    metrics.workerWarnings.inc({ engine: name, code: e.code });
+    log.warn({ engine: name, worker: e.worker, code: e.code }, e.message);
   });
 }

@@ -45,6 +45,16 @@ export interface WorkerCapabilities {
   concurrency: number;
   streaming: boolean;
   batching: { supported: boolean; maxBatch: number };
+  /** Preset voices the worker's model knows (CosyVoice3: the speakers in spk2info.pt). */
+  voices?: string[];
+}
+
+/** GPU memory of the worker's process after a segment (torch.cuda counters), in bytes. */
+export interface WireGpuMemory {
+  allocatedBytes: number;
+  reservedBytes: number;
+  /** Most allocated at once during the segment (per device: concurrent segments share it). */
+  peakBytes: number;
 }
 
 export type SupervisorMessage =
@@ -58,8 +68,13 @@ export type SupervisorMessage =
 export type WorkerMessage =
   | { type: 'hello'; protocol: number; pid: number; engine: string; device?: { cudaVisibleDevices: string | null; fp16: boolean } }
   | { type: 'ready'; capabilities: WorkerCapabilities }
-  | { type: 'done'; id: number; ms: number; samples: number }
-  | { type: 'error'; id: number; code: string; message: string }
+  | { type: 'done'; id: number; ms: number; samples: number; gpu?: WireGpuMemory }
+  /** `retryable`: the segment may succeed if run again (CUDA out of memory, NaN or silent output). */
+  | { type: 'error'; id: number; code: string; message: string; retryable?: boolean }
+  /** The worker asks to be replaced; `stopFirst`: stop it before starting the replacement (its GPU has no room for two). */
+  | { type: 'recycle'; reason: string; stopFirst?: boolean }
+  /** Something an operator must know about the worker (e.g. `fp16_unsafe`); shown by the admin API. */
+  | { type: 'warning'; code: string; message: string }
   | { type: 'voice_prepared'; id: number }
   | { type: 'stats'; seq: number; rssBytes: number; gpuMemoryBytes: number | null; active: number; jobsDone: number }
   | { type: 'fatal'; message: string };

@@ -65,11 +65,18 @@ export interface WorkerInfo {
   readonly jobsFailed: number;
   readonly active: number;
   readonly concurrency: number;
-  readonly memory: { readonly rssBytes: number | null; readonly gpuBytes: number | null };
+  readonly memory: {
+    readonly rssBytes: number | null;
+    readonly gpuBytes: number | null;
+    /** torch.cuda counters after the worker's last segment (GPU workers that report them). */
+    readonly gpuLastJob: { readonly allocatedBytes: number; readonly reservedBytes: number; readonly peakBytes: number } | null;
+  };
   readonly rtf: { readonly current: number | null; readonly baseline: number | null };
   readonly device: { readonly cudaVisibleDevices: string | null; readonly fp16: boolean } | null;
   /** Why the supervisor is replacing this worker, when it is. */
   readonly retiring: string | null;
+  /** What the worker reported for operators (e.g. `fp16_unsafe`), newest last. */
+  readonly warnings: readonly { readonly code: string; readonly message: string; readonly at: string }[];
   /** Earlier workers of this slot that were replaced, newest first: when and why. */
   readonly restarts: readonly { readonly at: string; readonly reason: string; readonly worker: string }[];
 }
@@ -86,6 +93,12 @@ export interface WorkerExitEvent {
   /** `retired` after a recycle or admin restart, `shutdown` when the service stops, else the failure. */
   readonly reason: string;
   readonly jobsDone: number;
+}
+
+export interface WorkerWarningEvent {
+  readonly worker: string;
+  readonly code: string;
+  readonly message: string;
 }
 
 export interface RestartEvent {
@@ -307,10 +320,11 @@ export class Supervisor extends EventEmitter {
       jobsFailed: w.jobsFailed,
       active: w.active,
       concurrency: w.concurrency,
-      memory: { rssBytes: w.rssBytes, gpuBytes: w.gpuMemoryBytes },
+      memory: { rssBytes: w.rssBytes, gpuBytes: w.gpuMemoryBytes, gpuLastJob: w.gpuLastJob },
       rtf: { current: rtf?.current ?? null, baseline: rtf?.baseline ?? null },
       device: w.device,
       retiring: w.retireReason,
+      warnings: [...w.warnings],
       restarts: [...slot.restarts].reverse(),
     };
   }
@@ -332,6 +346,11 @@ export class Supervisor extends EventEmitter {
     worker.on('free', () => this.dispatch());
     worker.on('job', (r: { ms: number; samples: number }) => this.onJob(slot, worker, r));
     worker.on('stats', () => this.checkMemory(slot, worker));
+    worker.on('recycle', (r: { reason: string; stopFirst: boolean }) => {
+      if (slot.current !== worker || worker.state !== 'ready') return;
+      void (r.stopFirst ? this.replaceStoppingFirst(slot, r.reason) : this.replace(slot, r.reason));
+    });
+    worker.on('warning', (w: { code: string; message: string }) => this.emit('worker-warning', { worker: worker.id, code: w.code, message: w.message } satisfies WorkerWarningEvent));
     return worker;
   }
 
@@ -355,6 +374,7 @@ export class Supervisor extends EventEmitter {
     }, this.options.timings.heartbeatMs * this.options.timings.heartbeatMisses);
     slot.stableTimer.unref();
     this.emit('worker-ready', worker.id);
+    this.emit('worker-capabilities', caps);
     this.dispatch();
   }
 
@@ -447,6 +467,40 @@ export class Supervisor extends EventEmitter {
         clearTimeout(timer);
       }
       await old.stop(Math.min(this.options.drainTimeoutMs, 10_000), 'retired');
+    })().finally(() => {
+      slot.replacing = null;
+    });
+    return slot.replacing;
+  }
+
+  /**
+   * Replacement for a worker whose device has no room for a second one (it ran out of GPU
+   * memory): it takes no new segments, drains (up to the drain timeout), stops, and only then
+   * does its replacement start. Its slot serves nothing meanwhile; other slots keep serving.
+   */
+  private replaceStoppingFirst(slot: Slot, reason: string): Promise<void> {
+    if (slot.replacing) return slot.replacing;
+    const old = slot.current;
+    if (!old || old.state !== 'ready' || this.closed) return Promise.resolve();
+    old.retireReason = reason;
+    this.options.log('info', { worker: old.id, reason }, 'stopping worker before replacing it');
+    this.recordRestart(slot, old, reason);
+    old.state = 'draining';
+    this.retiring.add(old);
+    slot.current = null;
+    slot.replacing = (async () => {
+      if (old.active > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          new Promise((r) => old.once('idle', r)),
+          new Promise((r) => (timer = setTimeout(r, this.options.drainTimeoutMs))),
+          old.whenExited(),
+        ]);
+        clearTimeout(timer);
+      }
+      await old.stop(Math.min(this.options.drainTimeoutMs, 10_000), 'retired');
+      if (this.closed || slot.current) return;
+      await this.spawnInto(slot).catch(() => {});
     })().finally(() => {
       slot.replacing = null;
     });

@@ -5,8 +5,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { AppError } from '../errors/app-error.js';
-import { workerLost } from './errors.js';
-import { FrameDecoder, PROTOCOL_VERSION, encodeAudio, encodeJson, type SupervisorMessage, type WireRequest, type WireVoice, type WorkerCapabilities } from './protocol.js';
+import { workerFault, workerLost } from './errors.js';
+import { FrameDecoder, PROTOCOL_VERSION, encodeAudio, encodeJson, type SupervisorMessage, type WireGpuMemory, type WireRequest, type WireVoice, type WorkerCapabilities } from './protocol.js';
 
 export interface WorkerSpec {
   readonly command: string;
@@ -71,6 +71,10 @@ export class WorkerProcess extends EventEmitter {
   jobsFailed = 0;
   rssBytes: number | null = null;
   gpuMemoryBytes: number | null = null;
+  /** GPU memory the worker reported with its last finished segment. */
+  gpuLastJob: WireGpuMemory | null = null;
+  /** What the worker asked operators to know (`fp16_unsafe`...), newest last. */
+  readonly warnings: { code: string; message: string; at: string }[] = [];
   /** Set when the supervisor decided to replace this worker, and why. */
   retireReason: string | null = null;
   exit: ExitInfo | null = null;
@@ -268,6 +272,7 @@ export class WorkerProcess extends EventEmitter {
         this.inflight.delete(m.id as number);
         this.cancelled.delete(m.id as number);
         this.jobsDone++;
+        if (isGpuMemory(m.gpu)) this.gpuLastJob = m.gpu;
         f.sink.done({ ms: Number(m.ms), samples: Number(m.samples) });
         this.emit('job', { ms: Number(m.ms), samples: Number(m.samples) });
         this.emit('free');
@@ -290,7 +295,7 @@ export class WorkerProcess extends EventEmitter {
         if ((m.code === 'cancelled' && !asked) || m.code === 'shutting_down') f.sink.error(workerLost(this.id, 'stopped before the segment finished'));
         else {
           if (m.code !== 'cancelled') this.jobsFailed++;
-          f.sink.error(toAppError(String(m.code), String(m.message)));
+          f.sink.error(m.retryable === true && m.code !== 'cancelled' ? workerFault(this.id, String(m.code), String(m.message)) : toAppError(String(m.code), String(m.message)));
         }
         this.emit('free');
         this.idleCheck();
@@ -299,6 +304,18 @@ export class WorkerProcess extends EventEmitter {
       case 'fatal':
         this.log('error', { worker: this.id, message: m.message }, 'worker reported a fatal error');
         return;
+      case 'recycle':
+        this.log('warn', { worker: this.id, pid: this.pid, reason: m.reason }, 'worker asks to be replaced');
+        this.emit('recycle', { reason: typeof m.reason === 'string' && m.reason ? m.reason : 'worker_request', stopFirst: m.stopFirst === true });
+        return;
+      case 'warning': {
+        const warning = { code: String(m.code), message: String(m.message), at: new Date().toISOString() };
+        this.warnings.push(warning);
+        if (this.warnings.length > 20) this.warnings.shift();
+        this.log('warn', { worker: this.id, pid: this.pid, code: warning.code }, `worker warning: ${warning.message}`);
+        this.emit('warning', warning);
+        return;
+      }
       default:
         this.log('warn', { worker: this.id, type: m.type }, 'worker sent an unknown message');
     }
@@ -332,6 +349,11 @@ export class WorkerProcess extends EventEmitter {
     this.emit('exited', this.exit);
     this.resolveExit(this.exit);
   }
+}
+
+function isGpuMemory(value: unknown): value is WireGpuMemory {
+  const v = value as Partial<WireGpuMemory> | null;
+  return typeof v === 'object' && v !== null && typeof v.allocatedBytes === 'number' && typeof v.reservedBytes === 'number' && typeof v.peakBytes === 'number';
 }
 
 function toAppError(code: string, message: string): AppError {
