@@ -151,8 +151,9 @@ class Worker:
         except Exception as error:  # noqa: BLE001 - every failure of the package ends the segment
             if is_out_of_memory(error):
                 self.backend.release_gpu_cache()
-                self.fail(segment, 'out_of_memory', 'CUDA out of memory: %s' % first_line(error), retryable=True)
+                # Recycle first: the supervisor must stop routing here before the retry is placed.
                 self.ask_recycle('cuda_oom')
+                self.fail(segment, 'out_of_memory', 'CUDA out of memory: %s' % first_line(error), retryable=True)
             else:
                 log('segment %d failed:\n%s' % (segment.id, traceback.format_exc()))
                 self.fail(segment, 'engine_failed', '%s: %s' % (type(error).__name__, first_line(error)))
