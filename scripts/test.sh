@@ -4,11 +4,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v ffprobe >/dev/null 2>&1; then
-  echo "ffprobe not found: installing Debian's ffmpeg (the tests' independent audio decoder)"
+# ffprobe: the tests' independent audio decoder; python3: the CosyVoice3 worker's tests run the
+# real Python worker (standard library only, with a stand-in model).
+missing=()
+command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing Debian packages the tests need: ${missing[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq ffmpeg >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 if [ ! -d node_modules ]; then
   npm ci --no-audit --no-fund
