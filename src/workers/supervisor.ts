@@ -153,6 +153,8 @@ interface WorkerRtf {
 }
 
 const RTF_MIN_AUDIO_SECONDS = 0.25;
+/** Cloned voices a new worker prepares before it takes segments (the most recently used; others on first use). */
+const PREPARE_ON_START = 16;
 
 export class Supervisor extends EventEmitter {
   private readonly slots: Slot[];
@@ -248,7 +250,7 @@ export class Supervisor extends EventEmitter {
 
   async prepareVoice(prompt: VoicePrompt): Promise<void> {
     if (!this.options.preparesVoices) return;
-    this.prompts.set(prompt.id, prompt);
+    this.remember(prompt);
     const audio = await prompt.loadAudio();
     await Promise.all(this.liveWorkers().filter((w) => w.state === 'ready').map((w) => w.prepareVoice(toWireVoice(prompt), audio)));
   }
@@ -364,6 +366,7 @@ export class Supervisor extends EventEmitter {
       throw new Error('incompatible worker');
     }
     if (this.options.preparesVoices) {
+      // The voices used last are prepared before the worker takes segments; older ones on first use (send()).
       for (const prompt of this.prompts.values()) await worker.prepareVoice(toWireVoice(prompt), await prompt.loadAudio());
     }
     this.options.log('info', { worker: worker.id, pid: worker.pid, slot: slot.index }, 'worker ready');
@@ -597,7 +600,15 @@ export class Supervisor extends EventEmitter {
     }
   }
 
+  /** Most recently used voices last; bounded, so a big voice library does not slow every worker start. */
+  private remember(prompt: VoicePrompt): void {
+    this.prompts.delete(prompt.id);
+    this.prompts.set(prompt.id, prompt);
+    if (this.prompts.size > PREPARE_ON_START) this.prompts.delete(this.prompts.keys().next().value as string);
+  }
+
   private send(worker: WorkerProcess, items: PendingItem[]): void {
+    if (this.options.preparesVoices) for (const item of items) if (item.prompt) this.remember(item.prompt);
     const needed = this.options.preparesVoices
       ? [...new Map(items.filter((i) => i.prompt && !worker.voices.has(`${i.prompt.id}@${i.prompt.version}`)).map((i) => [i.prompt?.id, i.prompt as VoicePrompt])).values()]
       : [];
