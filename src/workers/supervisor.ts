@@ -460,20 +460,25 @@ export class Supervisor extends EventEmitter {
       old.state = 'draining';
       this.retiring.add(old);
       this.dispatch();
-      if (old.active > 0) {
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([
-          new Promise((r) => old.once('idle', r)),
-          new Promise((r) => (timer = setTimeout(r, this.options.drainTimeoutMs))),
-          old.whenExited(),
-        ]);
-        clearTimeout(timer);
-      }
-      await old.stop(Math.min(this.options.drainTimeoutMs, 10_000), 'retired');
+      await this.drainAndStop(old);
     })().finally(() => {
       slot.replacing = null;
     });
     return slot.replacing;
+  }
+
+  /** Lets a retiring worker finish its in-flight segments (up to the drain timeout), then stops it. */
+  private async drainAndStop(old: WorkerProcess): Promise<void> {
+    if (old.active > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise((r) => old.once('idle', r)),
+        new Promise((r) => (timer = setTimeout(r, this.options.drainTimeoutMs))),
+        old.whenExited(),
+      ]);
+      clearTimeout(timer);
+    }
+    await old.stop(Math.min(this.options.drainTimeoutMs, 10_000), 'retired');
   }
 
   /**
@@ -492,16 +497,7 @@ export class Supervisor extends EventEmitter {
     this.retiring.add(old);
     slot.current = null;
     slot.replacing = (async () => {
-      if (old.active > 0) {
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([
-          new Promise((r) => old.once('idle', r)),
-          new Promise((r) => (timer = setTimeout(r, this.options.drainTimeoutMs))),
-          old.whenExited(),
-        ]);
-        clearTimeout(timer);
-      }
-      await old.stop(Math.min(this.options.drainTimeoutMs, 10_000), 'retired');
+      await this.drainAndStop(old);
       if (this.closed || slot.current) return;
       await this.spawnInto(slot).catch(() => {});
     })().finally(() => {
