@@ -6,6 +6,7 @@ import { MAX_PRONUNCIATION_CHARS, MAX_TERM_CHARS, type LexiconEntryInput } from 
 import type { LexiconService } from '../lexicon/service.js';
 import { errorResponses } from './error-schema.js';
 import type { AppContext } from './context.js';
+import { idParamsSchema, timestampProperties } from './resource-schema.js';
 
 export interface LexiconContext extends AppContext {
   readonly lexicon: LexiconService;
@@ -38,16 +39,11 @@ const entrySchema = {
     language: { type: ['string', 'null'] },
     caseSensitive: { type: 'boolean' },
     wholeWord: { type: 'boolean' },
-    createdAt: { type: 'string', format: 'date-time' },
-    updatedAt: { type: 'string', format: 'date-time' },
+    ...timestampProperties,
   },
 } as const;
 
-const idParams = {
-  type: 'object',
-  required: ['id'],
-  properties: { id: { type: 'string', minLength: 1, maxLength: 64 } },
-} as const;
+const idParams = idParamsSchema(64);
 
 /** The wire form: the owner is an internal scoping key, not something clients set or see. */
 const toWire = ({ owner: _owner, ...entry }: Awaited<ReturnType<LexiconService['get']>>) => entry;

@@ -14,6 +14,7 @@ import type { AudioVariant, VoiceLibrary } from '../voices/library.js';
 import { PROMPT_LIMITS, PROMPT_SAMPLE_RATE } from '../voices/prompt-audio.js';
 import { errorResponses } from './error-schema.js';
 import type { AppContext } from './context.js';
+import { idParamsSchema, timestampProperties } from './resource-schema.js';
 
 export interface VoicesContext extends AppContext {
   readonly voices: VoiceLibrary;
@@ -88,16 +89,11 @@ const voiceSchema = {
         durationSeconds: { type: 'number' },
       },
     },
-    createdAt: { type: 'string', format: 'date-time' },
-    updatedAt: { type: 'string', format: 'date-time' },
+    ...timestampProperties,
   },
 } as const;
 
-const idParams = {
-  type: 'object',
-  required: ['id'],
-  properties: { id: { type: 'string', minLength: 1, maxLength: 128 } },
-} as const;
+const idParams = idParamsSchema(128);
 
 interface CreateBody {
   audio: string;
