@@ -1,11 +1,12 @@
-// Wraps a real engine to observe (and optionally hold back) segment calls. It delegates every
-// call to the wrapped engine; nothing about synthesis is faked. `failSegment` injects an
+// Wraps a real engine (a WrappedEngine) to observe and optionally hold back segment calls. It
+// delegates every call to the wrapped engine; nothing about synthesis is faked. `failSegment` injects an
 // engine failure after real audio, standing in for a worker crash (issue 4 kills real ones).
 import type { PcmChunk } from '../../src/audio/pcm.js';
 import { AppError } from '../../src/errors/app-error.js';
-import type { Engine, SynthesisRequest, SynthesizeOptions } from '../../src/engines/engine.js';
+import type { SynthesisRequest, SynthesizeOptions } from '../../src/engines/engine.js';
+import { WrappedEngine } from './wrapped-engine.js';
 
-export class ObservedEngine implements Engine {
+export class ObservedEngine extends WrappedEngine {
   readonly events: string[] = [];
   segmentsStarted = 0;
   segmentsFinished = 0;
@@ -15,39 +16,19 @@ export class ObservedEngine implements Engine {
   /** When set, the segment with this index fails after its audio, as a crashed engine would. */
   failSegment: number | null = null;
   private releaseHold: () => void = () => {};
-  private readonly held = new Promise<void>((resolve) => (this.releaseHold = resolve));
+  private readonly holding = new Promise<void>((resolve) => (this.releaseHold = resolve));
 
-  constructor(readonly inner: Engine) {}
-
-  get capabilities() {
-    return this.inner.capabilities;
-  }
-  start() {
-    return this.inner.start();
-  }
-  health() {
-    return this.inner.health();
-  }
-  listVoices() {
-    return this.inner.listVoices();
-  }
-  check(request: SynthesisRequest) {
-    return this.inner.check(request);
-  }
-  close() {
-    return this.inner.close();
-  }
   release(): void {
     this.events.push('released');
     this.releaseHold();
   }
 
-  async *synthesize(request: SynthesisRequest, options: SynthesizeOptions = {}): AsyncGenerator<PcmChunk> {
+  override async *synthesize(request: SynthesisRequest, options: SynthesizeOptions = {}): AsyncGenerator<PcmChunk> {
     const index = this.segmentsStarted++;
     options.signal?.addEventListener('abort', () => this.abortedSignals++, { once: true });
     if (index === this.holdSegment) {
       this.events.push(`segment ${index} held`);
-      await this.held;
+      await this.holding;
     }
     this.events.push(`segment ${index} start`);
     yield* this.inner.synthesize(request, options);
