@@ -14,7 +14,6 @@ import { processEngineFromConfig } from '../../workers/from-config.js';
 import type { ProcessEngine } from '../../workers/process-engine.js';
 import type { WorkerCapabilities } from '../../workers/protocol.js';
 import {
-  ENGINE_API_VERSION,
   type Engine,
   type EngineCapabilities,
   type EngineHealth,
@@ -22,8 +21,7 @@ import {
   type SynthesisWarning,
   type Voice,
 } from '../engine.js';
-import { REMOTE_MAX_SEGMENT_CHARS } from '../remote/base.js';
-import { COSYVOICE3_LANGUAGES } from '../remote/cosyvoice3.js';
+import { cosyVoice3Capabilities } from '../remote/cosyvoice3.js';
 
 export const COSYVOICE_ENGINE = 'cosyvoice';
 /** Fun-CosyVoice3's output rate (its HiFT vocoder). */
@@ -50,23 +48,17 @@ export class CosyVoiceModel implements Engine {
 
   constructor(private readonly options: CosyVoiceModelOptions) {
     this.presets = new Set(options.speakers);
-    this.capabilities = Object.freeze({
-      apiVersion: ENGINE_API_VERSION,
+    this.capabilities = cosyVoice3Capabilities({
       name: COSYVOICE_ENGINE,
       description: 'Fun-CosyVoice3-0.5B on local GPUs through the official cosyvoice package: zero-shot cloning, cross-lingual, instructions, pronunciation tokens.',
       modes: ['preset', 'clone', 'cross_lingual', 'instruct'],
-      languages: COSYVOICE3_LANGUAGES,
       streaming: options.streaming,
-      // The package would split long text itself (60-80 tokens); cosyfleet's segmentation stays in charge.
-      maxSegmentChars: REMOTE_MAX_SEGMENT_CHARS,
       sampleRate: COSYVOICE3_SAMPLE_RATE,
-      // The package has no batched call; concurrency is threads in one worker (vLLM batches their LLM steps).
-      batching: { supported: false, maxBatch: 1 },
+      // Threads in one worker (the package has no batched call; vLLM batches their LLM steps).
       concurrency: options.concurrencyPerWorker,
       speed: { min: 0.5, max: 2 },
-      annotations: ['cmu', 'pinyin', 'paralinguistic', 'control', 'markup'],
       license: 'Apache-2.0 (CosyVoice code and Fun-CosyVoice3 weights)',
-    } satisfies EngineCapabilities);
+    });
   }
 
   /** Speakers a worker's model reported (its spk2info.pt). */

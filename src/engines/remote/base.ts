@@ -48,13 +48,6 @@ export function remoteSettings(config: Config, log?: Logger): RemoteSettings {
   };
 }
 
-/**
- * Segment length for every CosyVoice3 remote: about 25 s of Mandarin at 4-5 characters a second.
- * The Triton model generates at most 750 speech tokens (30 s) per request and none of the servers
- * streams inside a long text, so cosyfleet's segmentation keeps segments short.
- */
-export const REMOTE_MAX_SEGMENT_CHARS = 120;
-
 /** Who speaks a request: a voice the remote knows by name, or prompt audio cosyfleet sends. */
 export type Speaker = { readonly kind: 'named'; readonly id: string } | { readonly kind: 'prompt'; readonly prompt: VoicePrompt };
 

@@ -13,9 +13,9 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config/config.js';
 import { parseHttpBase } from '../../config/remote.js';
 import { AppError } from '../../errors/app-error.js';
-import { ENGINE_API_VERSION, type EngineCapabilities, type SynthesisRequest } from '../engine.js';
-import { RemoteEngine, REMOTE_MAX_SEGMENT_CHARS, remoteSettings, type RemoteJob, type RemoteSettings, type Speaker } from './base.js';
-import { COSYVOICE3_LANGUAGES, withPromptPrefix } from './cosyvoice3.js';
+import { type EngineCapabilities, type SynthesisRequest } from '../engine.js';
+import { RemoteEngine, remoteSettings, type RemoteJob, type RemoteSettings, type Speaker } from './base.js';
+import { cosyVoice3Capabilities, withPromptPrefix } from './cosyvoice3.js';
 import { RemoteFailure, scrub } from './failure.js';
 import { HttpClient, type HttpResponse } from './http.js';
 import { multipartBody, type FormFile } from './multipart.js';
@@ -42,22 +42,17 @@ export class CosyVoiceFastApiEngine extends RemoteEngine {
     const base = parseHttpBase(options.url);
     super(options.remote, options.speakers, `CosyVoice FastAPI server ${base.display}`);
     this.http = new HttpClient(base, options.remote.timeouts, options.remote.concurrency + 1);
-    this.capabilities = Object.freeze({
-      apiVersion: ENGINE_API_VERSION,
+    this.capabilities = cosyVoice3Capabilities({
       name: 'cosyvoice-fastapi',
       description: `CosyVoice3 behind the official FastAPI server at ${base.display}: form posts to /inference_*, raw int16 PCM back.`,
       modes: ['preset', 'clone', 'cross_lingual', 'instruct'],
-      languages: COSYVOICE3_LANGUAGES,
       // The server runs the model with stream=False: a segment's audio arrives once it is made.
       streaming: false,
-      maxSegmentChars: REMOTE_MAX_SEGMENT_CHARS,
       sampleRate: options.sampleRate,
-      batching: { supported: false, maxBatch: 1 },
       concurrency: options.remote.concurrency,
       speed: { min: 0.5, max: 2 },
-      annotations: ['cmu', 'pinyin', 'paralinguistic', 'control', 'markup'],
       license: 'Apache-2.0 (CosyVoice and Fun-CosyVoice3 weights, served by the remote)',
-    } satisfies EngineCapabilities);
+    });
   }
 
   protected async probe(signal: AbortSignal): Promise<void> {

@@ -3,9 +3,32 @@
 // prompt that version 3 expects in front of prompt transcripts and cross-lingual text.
 import { LANGUAGE_CODES } from '../../text/language.js';
 import { INSTRUCTION_PREFIX, INSTRUCTION_SUFFIX } from '../../text/instructions.js';
+import { ENGINE_API_VERSION, type EngineCapabilities } from '../engine.js';
 
 /** Every language cosyfleet detects is one CosyVoice3 speaks (9 languages, Cantonese among the dialects). */
 export const COSYVOICE3_LANGUAGES: readonly string[] = LANGUAGE_CODES;
+
+/**
+ * Segment length for every CosyVoice3 engine: about 25 s of Mandarin at 4-5 characters a second.
+ * The Triton model generates at most 750 speech tokens (30 s) per request, and cosyfleet's
+ * segmentation (not the package's own 60-80-token splitting) decides where a text is cut.
+ */
+export const COSYVOICE3_MAX_SEGMENT_CHARS = 120;
+
+/** What differs between the engines that run Fun-CosyVoice3 (local workers, remote servers). */
+export type CosyVoice3EngineFacts = Pick<EngineCapabilities, 'name' | 'description' | 'modes' | 'streaming' | 'sampleRate' | 'concurrency' | 'speed' | 'license'>;
+
+/** Capabilities of an engine running Fun-CosyVoice3: the model's languages and tokens, no batched call. */
+export function cosyVoice3Capabilities(facts: CosyVoice3EngineFacts): EngineCapabilities {
+  return Object.freeze({
+    apiVersion: ENGINE_API_VERSION,
+    ...facts,
+    languages: COSYVOICE3_LANGUAGES,
+    maxSegmentChars: COSYVOICE3_MAX_SEGMENT_CHARS,
+    batching: { supported: false, maxBatch: 1 },
+    annotations: ['cmu', 'pinyin', 'paralinguistic', 'control', 'markup'],
+  } satisfies EngineCapabilities);
+}
 
 export const END_OF_PROMPT = '<|endofprompt|>';
 /** CosyVoice3's prefix for prompt text (zero-shot) and for cross-lingual text; without it the model reads the prompt aloud. */

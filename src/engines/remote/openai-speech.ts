@@ -10,10 +10,10 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../config/config.js';
 import { parseHttpBase, type HttpBase } from '../../config/remote.js';
-import { ENGINE_API_VERSION, type EngineCapabilities, type SynthesisMode, type SynthesisRequest } from '../engine.js';
+import { type EngineCapabilities, type SynthesisMode, type SynthesisRequest } from '../engine.js';
 import { AppError } from '../../errors/app-error.js';
-import { RemoteEngine, REMOTE_MAX_SEGMENT_CHARS, remoteSettings, type RemoteJob, type RemoteSettings, type Speaker } from './base.js';
-import { COSYVOICE3_LANGUAGES, plainInstruction } from './cosyvoice3.js';
+import { RemoteEngine, remoteSettings, type RemoteJob, type RemoteSettings, type Speaker } from './base.js';
+import { cosyVoice3Capabilities, plainInstruction } from './cosyvoice3.js';
 import { RemoteFailure, scrub } from './failure.js';
 import { HttpClient, type HttpResponse } from './http.js';
 import { S16leDecoder } from './pcm.js';
@@ -58,21 +58,16 @@ export class OpenAISpeechEngine extends RemoteEngine {
     this.secrets = options.apiKey ? [options.apiKey] : [];
     const modes: SynthesisMode[] = ['preset', 'clone'];
     if (options.instruct) modes.push('instruct');
-    this.capabilities = Object.freeze({
-      apiVersion: ENGINE_API_VERSION,
+    this.capabilities = cosyVoice3Capabilities({
       name: 'openai-speech',
       description: `${options.model} behind the OpenAI-compatible speech API at ${base.display} (raw PCM; cloning through ref_audio/ref_text).`,
       modes,
-      languages: COSYVOICE3_LANGUAGES,
       streaming: true,
-      maxSegmentChars: REMOTE_MAX_SEGMENT_CHARS,
       sampleRate: options.sampleRate,
-      batching: { supported: false, maxBatch: 1 },
       concurrency: options.remote.concurrency,
       speed: { min: 0.25, max: 4 },
-      annotations: ['cmu', 'pinyin', 'paralinguistic', 'control', 'markup'],
       license: 'depends on the remote server and model (Fun-CosyVoice3: Apache-2.0)',
-    } satisfies EngineCapabilities);
+    });
   }
 
   protected async probe(signal: AbortSignal): Promise<void> {

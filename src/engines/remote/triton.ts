@@ -14,9 +14,9 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../config/config.js';
 import { parseGrpcTarget } from '../../config/remote.js';
-import { ENGINE_API_VERSION, type EngineCapabilities, type SynthesisRequest } from '../engine.js';
-import { RemoteEngine, REMOTE_MAX_SEGMENT_CHARS, remoteSettings, type RemoteJob, type RemoteSettings, type Speaker } from './base.js';
-import { COSYVOICE3_LANGUAGES } from './cosyvoice3.js';
+import { type EngineCapabilities, type SynthesisRequest } from '../engine.js';
+import { RemoteEngine, remoteSettings, type RemoteJob, type RemoteSettings, type Speaker } from './base.js';
+import { cosyVoice3Capabilities } from './cosyvoice3.js';
 import { TritonClient } from './kserve/client.js';
 import { encodeBytesElements, encodeFp32, encodeInt32, type ModelInferRequest } from './kserve/protocol.js';
 
@@ -41,22 +41,17 @@ export class TritonEngine extends RemoteEngine {
     const target = parseGrpcTarget(options.url);
     super(options.remote, [], `Triton server ${target.display}, model ${options.model}`);
     this.client = new TritonClient(target, options.remote.timeouts);
-    this.capabilities = Object.freeze({
-      apiVersion: ENGINE_API_VERSION,
+    this.capabilities = cosyVoice3Capabilities({
       name: 'triton',
       description: `CosyVoice3 on Triton (${target.display}, model ${options.model}), KServe v2 gRPC with decoupled streaming; clones reference voices.`,
       // preset = a reference recording from REMOTE_VOICES_DIR, which the model clones like any prompt.
       modes: ['preset', 'clone'],
-      languages: COSYVOICE3_LANGUAGES,
       streaming: true,
-      maxSegmentChars: REMOTE_MAX_SEGMENT_CHARS,
       sampleRate: options.sampleRate,
-      batching: { supported: false, maxBatch: 1 },
       concurrency: options.remote.concurrency,
       speed: { min: 0.5, max: 2 },
-      annotations: ['cmu', 'pinyin', 'paralinguistic', 'control', 'markup'],
       license: 'Apache-2.0 (CosyVoice runtime and Fun-CosyVoice3 weights, served by the remote)',
-    } satisfies EngineCapabilities);
+    });
   }
 
   protected probe(signal: AbortSignal): Promise<void> {
