@@ -87,6 +87,12 @@ export interface SegmentEvent {
   readonly pid: number | null;
 }
 
+/** `segment-done`: a worker finished a segment, in `ms` of its own time (its engine call). */
+export interface SegmentDoneEvent extends SegmentEvent {
+  readonly ms: number;
+  readonly samples: number;
+}
+
 export interface WorkerExitEvent {
   readonly slot: number;
   readonly worker: string;
@@ -507,6 +513,7 @@ export class Supervisor extends EventEmitter {
   }
 
   private onJob(slot: Slot, worker: WorkerProcess, r: { ms: number; samples: number }): void {
+    this.emit('segment-done', { worker: worker.id, pid: worker.pid, ms: r.ms, samples: r.samples } satisfies SegmentDoneEvent);
     if (slot.current === worker) slot.failures = 0;
     const rate = this.options.expect.sampleRate;
     const audio = r.samples / rate;

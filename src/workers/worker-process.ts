@@ -71,6 +71,8 @@ export class WorkerProcess extends EventEmitter {
   jobsFailed = 0;
   rssBytes: number | null = null;
   gpuMemoryBytes: number | null = null;
+  /** nvidia-smi reports this worker's pid: its figure is kept rather than the heartbeat's. */
+  gpuSeenByDriver = false;
   /** GPU memory the worker reported with its last finished segment. */
   gpuLastJob: WireGpuMemory | null = null;
   /** What the worker asked operators to know (`fp16_unsafe`...), newest last. */
@@ -263,7 +265,7 @@ export class WorkerProcess extends EventEmitter {
       case 'stats':
         this.lastStatsAt = Date.now();
         this.rssBytes = typeof m.rssBytes === 'number' ? m.rssBytes : null;
-        if (typeof m.gpuMemoryBytes === 'number') this.gpuMemoryBytes = m.gpuMemoryBytes;
+        if (typeof m.gpuMemoryBytes === 'number' && !this.gpuSeenByDriver) this.gpuMemoryBytes = m.gpuMemoryBytes;
         this.emit('stats');
         return;
       case 'done': {
