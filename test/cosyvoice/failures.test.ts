@@ -136,6 +136,15 @@ describe('cosyvoice worker failures', () => {
     assert.ok((await workers())[0]?.restarts.some((r) => r.reason === 'recycle_jobs'));
   });
 
+  it('COSYVOICE_EMPTY_CACHE empties the CUDA cache after every segment', async () => {
+    await start({ workerProcesses: 1, cosyvoiceEmptyCache: true });
+    const at = (await model.journal()).length;
+    assert.equal((await tts('First segment.')).status, 200);
+    assert.equal((await tts('Second segment.')).status, 200);
+    const events = (await model.journal()).slice(at).map((e) => e.event);
+    assert.deepEqual(events, ['inference_sft', 'empty_cache', 'inference_sft', 'empty_cache']);
+  });
+
   it('a model directory without the model: the worker says why, and /readyz stays red', async () => {
     server = await startTestServer(cosyvoiceSettings(model, { cosyvoiceModelDir: `${model.modelDir}-missing`, workerBackoffMs: 20 }));
     await waitFor(async () => {

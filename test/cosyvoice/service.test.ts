@@ -201,5 +201,6 @@ describe('COSYFLEET_ENGINE=cosyvoice', () => {
       assert.ok(g.allocatedBytes >= 1_000_000 && g.reservedBytes >= g.allocatedBytes && g.peakBytes > g.allocatedBytes, JSON.stringify(g));
       assert.ok((w.memory.rssBytes ?? 0) > 1_000_000);
     }
+    assert.equal((await calls('empty_cache')).length, 0, 'COSYVOICE_EMPTY_CACHE is off: the cache is left alone');
   });
 });

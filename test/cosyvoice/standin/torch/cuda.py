@@ -51,3 +51,6 @@ def empty_cache():
     global _reserved, empty_cache_calls
     _reserved = _allocated
     empty_cache_calls += 1
+    from cosyvoice.cli import journal
+
+    journal.record('empty_cache')
