@@ -15,6 +15,7 @@ import { decodeAudio } from '../../../src/audio/decoders.js';
 import { float32ToS16le } from '../../../src/audio/s16le.js';
 import { concatFloat32 } from '../../../src/audio/pcm.js';
 import { noFaults, StandInModel, type Faults } from './model.js';
+import { openAudioStream } from './audio-stream.js';
 
 export interface ReceivedFastApiRequest {
   route: string;
@@ -84,24 +85,10 @@ export class FakeFastApiServer {
     }
     this.received.push(record);
 
-    // StreamingResponse: the status line and headers leave before the model runs.
-    reply.hijack();
-    const raw = reply.raw;
-    raw.writeHead(200, { 'transfer-encoding': 'chunked' });
-    raw.flushHeaders();
-    const gone = new AbortController();
-    raw.on('close', () => gone.abort());
-    const faults = this.faults;
-    if (faults.failBeforeAudio > 0) {
-      faults.failBeforeAudio--;
-      raw.destroy();
-      return;
-    }
-    const dieAfter = faults.dieAfterPieces;
-    faults.dieAfterPieces = null;
+    const stream = await openAudioStream(reply, this.faults);
+    if (!stream) return;
+    const { raw, gone, dieAfter } = stream;
     try {
-      if (faults.delayFirstAudioMs > 0) await abortableSleep(faults.delayFirstAudioMs, gone.signal);
-      if (gone.signal.aborted) return;
       const text = fields.tts_text as string;
       const speaker = route === '/inference_sft' ? fields.spk_id : undefined;
       if (speaker !== undefined && !this.model.knowsSpeaker(speaker)) {
@@ -113,7 +100,7 @@ export class FakeFastApiServer {
       for (const segment of packageSegments(text)) {
         const audio: Float32Array[] = [];
         for await (const samples of this.model.speak(segment, speaker === undefined ? {} : { speaker })) {
-          if (gone.signal.aborted) return;
+          if (gone.aborted) return;
           audio.push(samples);
         }
         if (dieAfter !== null && pieces >= dieAfter) {
@@ -128,14 +115,4 @@ export class FakeFastApiServer {
       raw.destroy();
     }
   }
-}
-
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
-  });
 }

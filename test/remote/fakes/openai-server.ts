@@ -13,6 +13,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { decodeAudio } from '../../../src/audio/decoders.js';
 import { float32ToS16le } from '../../../src/audio/s16le.js';
 import { noFaults, StandInModel, type Faults } from './model.js';
+import { openAudioStream } from './audio-stream.js';
 
 export const SERVED_MODEL = 'FunAudioLLM/Fun-CosyVoice3-0.5B-2512';
 
@@ -71,27 +72,14 @@ export class FakeOpenAISpeechServer {
         if (typeof body.ref_text !== 'string' || !body.ref_text.trim()) return error(reply, 400, "CosyVoice3 requires 'ref_text' (transcript of the reference audio)");
       }
 
-      reply.hijack();
-      const raw = reply.raw;
-      raw.writeHead(200, { 'content-type': 'audio/pcm', 'transfer-encoding': 'chunked' });
-      raw.flushHeaders();
-      const gone = new AbortController();
-      raw.on('close', () => gone.abort());
-      const faults = this.faults;
-      if (faults.failBeforeAudio > 0) {
-        faults.failBeforeAudio--;
-        raw.destroy();
-        return;
-      }
-      const dieAfter = faults.dieAfterPieces;
-      faults.dieAfterPieces = null;
-      if (faults.delayFirstAudioMs > 0) await new Promise((r) => setTimeout(r, faults.delayFirstAudioMs));
-      if (gone.signal.aborted) return;
+      const stream = await openAudioStream(reply, this.faults, { 'content-type': 'audio/pcm' });
+      if (!stream) return;
+      const { raw, gone, dieAfter } = stream;
       const held: Buffer[] = [];
       let pieces = 0;
       try {
         for await (const samples of this.model.speak(body.input, { speed, ...(uploaded ? { speaker: voice } : {}) })) {
-          if (gone.signal.aborted) return;
+          if (gone.aborted) return;
           if (dieAfter !== null && pieces >= dieAfter) {
             raw.destroy();
             return;
