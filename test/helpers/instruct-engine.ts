@@ -4,33 +4,26 @@
 // service's handling of the instruction is faked.
 import type { PcmChunk } from '../../src/audio/pcm.js';
 import type { Engine, EngineCapabilities, Instruction, SynthesisRequest, SynthesizeOptions } from '../../src/engines/engine.js';
+import { WrappedEngine } from './wrapped-engine.js';
 
-export class InstructEngine implements Engine {
-  readonly capabilities: EngineCapabilities;
+export class InstructEngine extends WrappedEngine {
+  private readonly caps: EngineCapabilities;
   /** The instruction of every synthesized segment, in order. */
   readonly instructions: (Instruction | undefined)[] = [];
   readonly modes: string[] = [];
 
-  constructor(readonly inner: Engine) {
-    this.capabilities = Object.freeze({ ...inner.capabilities, name: 'instruct-standin', modes: ['preset', 'instruct'] as const });
+  constructor(inner: Engine) {
+    super(inner);
+    this.caps = Object.freeze({ ...inner.capabilities, name: 'instruct-standin', modes: ['preset', 'instruct'] as const });
   }
 
-  start() {
-    return this.inner.start();
+  override get capabilities(): EngineCapabilities {
+    return this.caps;
   }
-  health() {
-    return this.inner.health();
-  }
-  listVoices() {
-    return this.inner.listVoices();
-  }
-  close() {
-    return this.inner.close();
-  }
-  check(request: SynthesisRequest) {
+  override check(request: SynthesisRequest) {
     return this.inner.check({ ...request, mode: 'preset' });
   }
-  synthesize(request: SynthesisRequest, options?: SynthesizeOptions): AsyncIterable<PcmChunk> {
+  override synthesize(request: SynthesisRequest, options?: SynthesizeOptions): AsyncIterable<PcmChunk> {
     this.instructions.push(request.instruction);
     this.modes.push(request.mode);
     return this.inner.synthesize({ ...request, mode: 'preset' }, options);
