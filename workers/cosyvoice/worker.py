@@ -93,16 +93,15 @@ class Worker:
         self.writer.json(message)
 
     def fail(self, segment: Segment, code: str, message: str, retryable: bool = False) -> None:
-        body = {'type': 'error', 'id': segment.id, 'code': code, 'message': message}
-        if retryable:
-            body['retryable'] = True
-        self.answer(segment, body)
+        self.answer(segment, error_message(segment, code, message, retryable))
 
     # -- segments ------------------------------------------------------------------------------
 
     def run_segment(self, segment: Segment, request: dict) -> None:
         self.ready.wait()
         outputs = None
+        reply: Optional[dict] = None
+        recycle: Optional[str] = None
         try:
             if self.shutting_down:
                 raise SegmentFailure('shutting_down', 'the worker is shutting down')
@@ -135,34 +134,37 @@ class Worker:
                 raise Cancelled()
             if not audible:
                 raise SegmentFailure('bad_audio', 'the model produced no audible output (empty, all zero or below -60 dBFS)', retryable=True)
-            done = {'type': 'done', 'id': segment.id, 'ms': (time.perf_counter() - started) * 1000, 'samples': samples}
+            reply = {'type': 'done', 'id': segment.id, 'ms': (time.perf_counter() - started) * 1000, 'samples': samples}
             gpu = self.backend.gpu_memory()
             if gpu is not None:
-                done['gpu'] = gpu
+                reply['gpu'] = gpu
             with self.lock:
                 self.jobs_done += 1
-            self.answer(segment, done)
         except Cancelled:
-            self.fail(segment, 'cancelled', 'cancelled')
+            reply = error_message(segment, 'cancelled', 'cancelled')
         except SegmentFailure as failure:
             if failure.code == 'bad_audio':
                 self.note_bad_audio()
-            self.fail(segment, failure.code, str(failure), failure.retryable)
+            reply = error_message(segment, failure.code, str(failure), failure.retryable)
         except Exception as error:  # noqa: BLE001 - every failure of the package ends the segment
             if is_out_of_memory(error):
-                self.backend.release_gpu_cache()
-                # Recycle first: the supervisor must stop routing here before the retry is placed.
-                self.ask_recycle('cuda_oom')
-                self.fail(segment, 'out_of_memory', 'CUDA out of memory: %s' % first_line(error), retryable=True)
+                recycle = 'cuda_oom'
+                reply = error_message(segment, 'out_of_memory', 'CUDA out of memory: %s' % first_line(error), retryable=True)
             else:
                 log('segment %d failed:\n%s' % (segment.id, traceback.format_exc()))
-                self.fail(segment, 'engine_failed', '%s: %s' % (type(error).__name__, first_line(error)))
+                reply = error_message(segment, 'engine_failed', '%s: %s' % (type(error).__name__, first_line(error)))
         finally:
+            # Before the answer: once the supervisor has it, this worker may get the next segment.
             close = getattr(outputs, 'close', None)
             if close:
                 close()
-            if self.backend.options.empty_cache:
+            if recycle or self.backend.options.empty_cache:
                 self.backend.release_gpu_cache()
+        if recycle:
+            # First: the supervisor must stop routing here before the retry is placed.
+            self.ask_recycle(recycle)
+        if reply is not None:
+            self.answer(segment, reply)
 
     def note_bad_audio(self) -> None:
         with self.lock:
@@ -280,6 +282,13 @@ class Worker:
         except Exception:  # noqa: BLE001
             log('worker crashed:\n%s' % traceback.format_exc())
             os._exit(70)
+
+
+def error_message(segment: Segment, code: str, message: str, retryable: bool = False) -> dict:
+    body = {'type': 'error', 'id': segment.id, 'code': code, 'message': message}
+    if retryable:
+        body['retryable'] = True
+    return body
 
 
 def first_line(error: BaseException) -> str:
