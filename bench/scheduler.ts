@@ -7,9 +7,11 @@
 //   - through the whole gateway (HTTP, planning, scheduler, supervisor): throughput vs offered
 //     load (open-loop Poisson arrivals), p50/p95/p99 queue wait and time to first byte;
 //   - delivered / direct throughput at full load (target >= 95%) and the batching gain;
-//   - gateway overhead per request (gateway latency - direct latency, alternating pairs at low
-//     load; target p99 < 2 ms).
-// Flags: --time-scale X (default 0.1), --requests N (per load point, default 150), --json.
+//   - gateway overhead per request (gateway latency - direct latency, rounds at low load after a
+//     warm-up; target p99 < 2 ms), next to the floor of a bare node:http server in front of its
+//     own worker: what any HTTP gateway costs on the machine at hand.
+// Flags: --time-scale X (default 0.1), --requests N (per load point, default 150), --rounds N
+// (overhead rounds, default 400), --json.
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -18,21 +20,26 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { buildApp } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config/config.js';
+import { float32ToS16le } from '../src/audio/s16le.js';
 import { processEngineFromConfig, workerEnv } from '../src/workers/from-config.js';
 import { builtinWorkerCommand } from '../src/workers/process-engine.js';
 import { SyntheticEngine, L20_COSYVOICE3_PROFILE, type SyntheticProfile } from '../src/workers/synthetic-engine.js';
 import { WorkerProcess } from '../src/workers/worker-process.js';
 import type { WireRequest } from '../src/workers/protocol.js';
+import type { SegmentDoneEvent } from '../src/workers/supervisor.js';
 
 const { values } = parseArgs({
   options: {
     'time-scale': { type: 'string', default: '0.1' },
     requests: { type: 'string', default: '150' },
+    rounds: { type: 'string', default: '400' },
     json: { type: 'boolean', default: false },
   },
 });
 const timeScale = Number(values['time-scale']);
 const perPoint = Math.max(20, Number(values.requests));
+const rounds = Math.max(50, Number(values.rounds));
+const WARM_UP_ROUNDS = 20;
 const TEXT = 'Speech synthesis turns written text into audio that a listener can follow without reading it.';
 const OVERHEAD_TEXT = 'Hello there.';
 
@@ -42,6 +49,7 @@ const percentile = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] as number;
 };
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+const spread = (xs: number[]) => ({ p50: round(percentile(xs, 50)), p95: round(percentile(xs, 95)), p99: round(percentile(xs, 99)) });
 
 function profile(batching: boolean): SyntheticProfile {
   return { ...L20_COSYVOICE3_PROFILE, timeScale, maxBatch: batching ? 16 : 1, concurrency: 1 };
@@ -78,7 +86,6 @@ class DirectWorker {
   /** One engine call (a batch when texts > 1); resolves with the audio seconds made. */
   call(texts: string[]): Promise<number> {
     const rate = L20_COSYVOICE3_PROFILE.sampleRate;
-    const request = (text: string): WireRequest => ({ text, mode: 'preset', voice: 'tone', language: 'en', speed: 1 });
     return new Promise((resolve, reject) => {
       let left = texts.length;
       let samples = 0;
@@ -93,9 +100,17 @@ class DirectWorker {
       else this.worker.synthBatch(texts.map((t) => ({ request: request(t), sink })));
     });
   }
+  /** One segment, its audio to `chunk` as it arrives; resolves with the worker's own time for it (ms). */
+  segment(text: string, chunk: (samples: Float32Array) => void = () => {}): Promise<number> {
+    return new Promise((resolve, reject) => this.worker.synth(request(text), { chunk, done: (r) => resolve(r.ms), error: reject }));
+  }
   stop() {
     return this.worker.stop(1000);
   }
+}
+
+function request(text: string): WireRequest {
+  return { text, mode: 'preset', voice: 'tone', language: 'en', speed: 1 };
 }
 
 async function directSaturated(cfg: Config, batching: boolean, requests: number): Promise<number> {
@@ -114,10 +129,24 @@ async function directSaturated(cfg: Config, batching: boolean, requests: number)
   return audio / wall;
 }
 
-interface Gateway {
-  url: string;
-  waits: number[];
+/** Where the client posts: parsed once, so the client's URL handling is not billed to the server. */
+type Endpoint = http.RequestOptions;
+
+function endpoint(url: string, path: string): Endpoint {
+  const u = new URL(url);
+  return { host: u.hostname, port: Number(u.port), path, method: 'POST', agent };
+}
+
+/** An HTTP server in front of a worker. */
+interface Server {
+  endpoint: Endpoint;
+  /** The worker's own time for the segment it finished last (ms). */
+  lastWorkerMs(): number;
   close(): Promise<void>;
+}
+
+interface Gateway extends Server {
+  waits: number[];
 }
 
 async function gateway(cfg: Config, batching: boolean): Promise<Gateway> {
@@ -127,7 +156,41 @@ async function gateway(cfg: Config, batching: boolean): Promise<Gateway> {
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   const waits: number[] = [];
   app.engine.scheduler.observe({ started: (_job, ms) => waits.push(ms) });
-  return { url, waits, close: () => app.close() };
+  let workerMs = NaN;
+  engine.supervisor.on('segment-done', (e: SegmentDoneEvent) => (workerMs = e.ms));
+  return { endpoint: endpoint(url, '/v1/tts'), waits, lastWorkerMs: () => workerMs, close: () => app.close() };
+}
+
+/**
+ * The floor under any HTTP gateway on this machine: a bare node:http server that parses the
+ * body, sends the text to its own worker, turns the audio into s16le as it arrives and answers
+ * with it. No validation, planning, queue or metrics.
+ */
+async function bareServer(worker: DirectWorker): Promise<Server> {
+  let workerMs = NaN;
+  const server = http.createServer((req, res) => {
+    const body: Buffer[] = [];
+    req.on('data', (b: Buffer) => body.push(b));
+    req.on('end', () => {
+      const { text } = JSON.parse(Buffer.concat(body).toString('utf8')) as { text: string };
+      const pcm: Buffer[] = [];
+      worker.segment(text, (samples) => pcm.push(float32ToS16le(samples))).then(
+        (ms) => {
+          workerMs = ms;
+          const audio = Buffer.concat(pcm);
+          res.writeHead(200, { 'content-type': 'audio/pcm', 'content-length': audio.length }).end(audio);
+        },
+        () => res.writeHead(500).end(),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    endpoint: endpoint(`http://127.0.0.1:${port}`, '/'),
+    lastWorkerMs: () => workerMs,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 interface Shot {
@@ -138,14 +201,14 @@ interface Shot {
 }
 
 // node:http with keep-alive: fetch's own client costs about a millisecond per request, which
-// would be billed to the gateway.
+// would be billed to the gateway. Node 20 sets TCP_NODELAY on both ends by default.
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
-function shot(url: string, text: string, stream: boolean): Promise<Shot> {
+function shot(to: Endpoint, text: string, stream: boolean): Promise<Shot> {
   const body = JSON.stringify({ text, voice: 'tone', language: 'en', format: 'pcm', stream });
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const req = http.request(`${url}/v1/tts`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+    const req = http.request({ ...to, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
       let ttfbMs = NaN;
       let bytes = 0;
       res.on('data', (chunk: Buffer) => {
@@ -173,7 +236,7 @@ async function openLoop(g: Gateway, rate: number, n: number) {
     next += -Math.log(1 - Math.random()) / rate;
     const delay = t0 + next * 1000 - performance.now();
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
-    shots.push(shot(g.url, TEXT, true));
+    shots.push(shot(g.endpoint, TEXT, true));
   }
   const done = await Promise.all(shots);
   const wall = (performance.now() - t0) / 1000;
@@ -197,7 +260,7 @@ async function fullLoad(g: Gateway, clients: number, n: number): Promise<number>
     Array.from({ length: clients }, async () => {
       while (started < n) {
         started++;
-        const done = await shot(g.url, TEXT, false);
+        const done = await shot(g.endpoint, TEXT, false);
         audio += done.audioSeconds;
       }
     }),
@@ -205,20 +268,57 @@ async function fullLoad(g: Gateway, clients: number, n: number): Promise<number>
   return audio / ((performance.now() - t0) / 1000);
 }
 
-/** Alternating direct / gateway calls of a tiny request at low load; per-pair latency difference. */
-async function overhead(cfg: Config, g: Gateway, pairs: number): Promise<number[]> {
-  const w = new DirectWorker(cfg, profile(false));
-  await w.start();
-  const diffs: number[] = [];
-  for (let i = 0; i < pairs + 5; i++) {
-    const t0 = performance.now();
-    await w.call([OVERHEAD_TEXT]);
-    const direct = performance.now() - t0;
-    const via = (await shot(g.url, OVERHEAD_TEXT, false)).totalMs;
-    if (i >= 5) diffs.push(via - direct);
+/** One request's latency and the worker's own time for its segment. */
+interface Timed {
+  ms: number;
+  workerMs: number;
+}
+
+/**
+ * Per-request overhead at low load: rounds of one tiny request direct to a worker over the
+ * protocol, one through the bare HTTP server and one through the gateway, in rotating order so
+ * that none is always the first after the previous round's pause, after a warm-up. Each side
+ * waits for all of the audio. Besides the plain latency differences, the differences of latency
+ * minus the worker's own time for that request: the synthetic worker's timers jitter by a
+ * millisecond or two per call on both sides, which would otherwise be most of a difference's tail
+ * (a plain difference goes below zero as often as the jitter allows).
+ */
+async function overhead(cfg: Config, g: Gateway, n: number) {
+  const direct = new DirectWorker(cfg, profile(false));
+  const floorWorker = new DirectWorker(cfg, profile(false));
+  await Promise.all([direct.start(), floorWorker.start()]);
+  const bare = await bareServer(floorWorker);
+  const viaHttp = async (to: Server): Promise<Timed> => {
+    const s = await shot(to.endpoint, OVERHEAD_TEXT, false);
+    if (s.status !== 200) throw new Error(`overhead request failed with ${s.status}`);
+    return { ms: s.totalMs, workerMs: to.lastWorkerMs() };
+  };
+  const sides: (() => Promise<Timed>)[] = [
+    async () => {
+      const t0 = performance.now();
+      const workerMs = await direct.segment(OVERHEAD_TEXT);
+      return { ms: performance.now() - t0, workerMs };
+    },
+    () => viaHttp(bare),
+    () => viaHttp(g),
+  ];
+  const timed: Timed[][] = sides.map(() => []);
+  for (let i = 0; i < WARM_UP_ROUNDS + n; i++) {
+    for (let k = 0; k < sides.length; k++) {
+      const side = (i + k) % sides.length;
+      const t = await (sides[side] as () => Promise<Timed>)();
+      if (i >= WARM_UP_ROUNDS) timed[side]?.push(t);
+    }
   }
-  await w.stop();
-  return diffs;
+  await Promise.all([direct.stop(), floorWorker.stop(), bare.close()]);
+  const [d, b, gw] = timed as [Timed[], Timed[], Timed[]];
+  const minus = (xs: Timed[], f: (t: Timed) => number) => xs.map((x, i) => f(x) - f(d[i] as Timed));
+  const outsideWorker = (t: Timed) => t.ms - t.workerMs;
+  return {
+    gateway: { raw: minus(gw, (t) => t.ms), adjusted: minus(gw, outsideWorker) },
+    bare: { raw: minus(b, (t) => t.ms), adjusted: minus(b, outsideWorker) },
+    directOutsideWorker: d.map(outsideWorker),
+  };
 }
 
 async function main() {
@@ -240,7 +340,7 @@ async function main() {
     const deliveredSingle = await fullLoad(single, 16, Math.ceil(perPoint / 2));
     // Measured without batching: a batching engine's lone request waits BATCH_MAX_QUEUE_DELAY_MS
     // for company by design, which is policy, not gateway overhead.
-    const overheadMs = await overhead(cfg, single, 100);
+    const over = await overhead(cfg, single, rounds);
     await single.close();
 
     const result = {
@@ -263,7 +363,13 @@ async function main() {
       },
       deliveredVsDirect: { batched: round(deliveredBatched / directBatched, 3), unbatched: round(deliveredSingle / directSingle, 3), target: 0.95 },
       batchingGain: round(deliveredBatched / deliveredSingle, 2),
-      gatewayOverheadMs: { p50: round(percentile(overheadMs, 50)), p99: round(percentile(overheadMs, 99)), target: { p99: 2 } },
+      overheadRounds: rounds,
+      // Latency minus the worker's own time, gateway minus direct (see overhead()).
+      gatewayOverheadMs: { ...spread(over.gateway.adjusted), target: { p99: 2 } },
+      gatewayOverheadPlainMs: spread(over.gateway.raw),
+      bareHttpOverheadMs: spread(over.bare.adjusted),
+      bareHttpOverheadPlainMs: spread(over.bare.raw),
+      directOutsideWorkerMs: spread(over.directOutsideWorker),
     };
     if (values.json) {
       agent.destroy();
@@ -280,7 +386,11 @@ async function main() {
     console.log(`\nFull load through the gateway: ${result.gateway.fullLoadBatchedAudioSps} audio s/s batched = ${(result.deliveredVsDirect.batched * 100).toFixed(1)}% of direct (target ≥ 95%); unbatched ${result.gateway.fullLoadUnbatchedAudioSps} = ${(result.deliveredVsDirect.unbatched * 100).toFixed(1)}%`);
     console.log(`Batching gain (full load, batched ÷ unbatched): ${result.batchingGain}×`);
     agent.destroy();
-    console.log(`Gateway overhead per request (gateway − direct latency, 100 alternating pairs): p50 ${result.gatewayOverheadMs.p50} ms, p99 ${result.gatewayOverheadMs.p99} ms (target p99 < 2 ms)`);
+    const ms = (x: { p50: number; p95: number; p99: number }) => `p50 ${x.p50} / p95 ${x.p95} / p99 ${x.p99} ms`;
+    console.log(`\nOverhead per request over a direct protocol call (${rounds} rounds after ${WARM_UP_ROUNDS} warm-up; latency minus the worker's own time):`);
+    console.log(`  gateway:          ${ms(result.gatewayOverheadMs)} (target p99 < 2 ms); plain latency difference ${ms(result.gatewayOverheadPlainMs)}`);
+    console.log(`  bare HTTP server: ${ms(result.bareHttpOverheadMs)}; plain ${ms(result.bareHttpOverheadPlainMs)}`);
+    console.log(`  (the direct call itself, outside the worker's own time: ${ms(result.directOutsideWorkerMs)})`);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }

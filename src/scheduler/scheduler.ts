@@ -609,6 +609,11 @@ export class Scheduler {
   }
 
   private queueChanged(): void {
+    // Runs several times per request; the depth record is built only for an observer that
+    // asked for it (the service's metrics read stats() at scrape time instead).
+    let wanted = false;
+    for (const o of this.observers) if (o.queue) wanted = true;
+    if (!wanted) return;
     const depth = Object.fromEntries(PRIORITIES.map((p) => [p, this.queue.sizeOf(p)])) as Record<Priority, number>;
     this.emit((o) => o.queue?.(depth));
   }

@@ -205,6 +205,8 @@ export async function planText(
   return { requestId, engine, segments, mode, voice, prompt, instruction, language, languageDetected, speed, seed: input.seed, format, stream, pcmRate, gapMs: config.segmentGapMs, warnings };
 }
 
+const UNSETTLED = Symbol('unsettled');
+
 /**
  * Renders a plan as encoded bytes. Segments are synthesized strictly in order and only when the
  * consumer asks for more, so a streaming client gets the first segment's audio while later
@@ -218,8 +220,10 @@ export async function* renderAudio(plan: SynthesisPlan, signal: AbortSignal, rep
   let samplesOut = 0;
   let resampler: Resampler | null = null;
   const gap = new Float32Array(Math.round((engineRate * plan.gapMs) / 1000));
-  // What ends the scheduler's job: stays `cancelled` if the consumer stops reading early.
-  let outcome: unknown = new AppError('cancelled');
+  // What ends the scheduler's job; still UNSETTLED if the consumer stopped reading early, which
+  // is a cancellation. The AppError for that is made only then: building one up front would
+  // capture a stack trace on every request.
+  let outcome: unknown = UNSETTLED;
   try {
     resampler = await createResampler(engineRate, plan.pcmRate);
     const emit = function* (samples: Float32Array): Generator<Buffer> {
@@ -263,6 +267,6 @@ export async function* renderAudio(plan: SynthesisPlan, signal: AbortSignal, rep
     throw err;
   } finally {
     resampler?.destroy();
-    plan.job?.settle(outcome);
+    plan.job?.settle(outcome === UNSETTLED ? new AppError('cancelled') : outcome);
   }
 }

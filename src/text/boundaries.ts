@@ -29,11 +29,14 @@ const ABBREVIATIONS: Record<string, readonly string[]> = {
 // These only abbreviate before a number ("No. 5", "p. 12"); "I said no." still ends a sentence.
 const NUMERIC_ABBREVIATIONS = new Set(['no', 'nos', 'nr', 'vol', 'fig', 'p', 'pp', 'art', 'ch', 'sec', 'n', 'núm']);
 
+// The sets are built once: every synthesis request segments its text.
+const ABBREVIATION_SETS = new Map<string, ReadonlySet<string>>(Object.entries(ABBREVIATIONS).map(([key, list]) => [key, new Set(list)]));
+const ALL_ABBREVIATIONS: ReadonlySet<string> = new Set(Object.values(ABBREVIATIONS).flat());
+
 /** Abbreviations for a language hint ("en", "en-US", "de"); all of them when unknown or absent. */
 export function abbreviationsFor(language?: string): ReadonlySet<string> {
   const key = language?.toLowerCase().split(/[-_]/)[0];
-  const list = key === undefined ? undefined : ABBREVIATIONS[key];
-  return new Set(list ?? Object.values(ABBREVIATIONS).flat());
+  return (key === undefined ? undefined : ABBREVIATION_SETS.get(key)) ?? ALL_ABBREVIATIONS;
 }
 
 export function paragraphCuts(text: string): number[] {

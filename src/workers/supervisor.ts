@@ -232,6 +232,9 @@ export class Supervisor extends EventEmitter {
       else live.push(job);
     }
     if (live.length === 0) return;
+    // Usually a worker has room (the scheduler runs no more calls than there are worker slots):
+    // the call goes out at once, and only a call that has to wait here listens for its abort.
+    const free = this.pending.length === 0 ? this.pick() : null;
     const pending: Pending = { items: [], enqueuedAt: Date.now() };
     for (const job of live) {
       const item: PendingItem = {
@@ -247,9 +250,10 @@ export class Supervisor extends EventEmitter {
           job.sink.error(new AppError('cancelled'));
         },
       };
-      job.signal?.addEventListener('abort', item.onAbort, { once: true });
+      if (!free) job.signal?.addEventListener('abort', item.onAbort, { once: true });
       pending.items.push(item);
     }
+    if (free) return this.send(free, pending.items);
     this.pending.push(pending);
     this.dispatch();
   }
