@@ -21,7 +21,7 @@ import {
   type SynthesisWarning,
   type Voice,
 } from '../engine.js';
-import { cosyVoice3Capabilities } from '../remote/cosyvoice3.js';
+import { cosyVoice3Capabilities, refuseUnsupported } from '../remote/cosyvoice3.js';
 
 export const COSYVOICE_ENGINE = 'cosyvoice';
 /** Fun-CosyVoice3's output rate (its HiFT vocoder). */
@@ -91,12 +91,7 @@ export class CosyVoiceModel implements Engine {
 
   check(request: SynthesisRequest): SynthesisWarning[] {
     const caps = this.capabilities;
-    if (!caps.modes.includes(request.mode)) {
-      throw new AppError('unsupported_mode', `The ${caps.name} engine does not offer mode "${request.mode}"; it offers ${caps.modes.join(', ')}.`, { param: 'mode' });
-    }
-    if (!caps.languages.includes(request.language)) {
-      throw new AppError('unsupported_language', `The ${caps.name} engine does not speak "${request.language}"; it speaks ${caps.languages.join(', ')}.`, { param: 'language' });
-    }
+    refuseUnsupported(caps, request);
     if (request.mode === 'instruct' && !request.instruction) {
       throw new AppError('missing_field', 'mode "instruct" needs an instruction in "instruct".', { param: 'instruct' });
     }

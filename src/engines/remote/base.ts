@@ -18,7 +18,7 @@ import type {
   Voice,
   VoicePrompt,
 } from '../engine.js';
-import { COSYVOICE3_LANGUAGES } from './cosyvoice3.js';
+import { refuseUnsupported } from './cosyvoice3.js';
 import { RemoteFailure, toAppError } from './failure.js';
 import { backoffDelay, HealthMonitor, sleep } from './health.js';
 import type { HttpTimeouts } from './http.js';
@@ -147,12 +147,7 @@ export abstract class RemoteEngine implements Engine {
   /** Refusals every CosyVoice3 remote shares, plus the seed warning (no official server takes a seed). */
   protected commonChecks(request: SynthesisRequest): SynthesisWarning[] {
     const name = this.capabilities.name;
-    if (!this.capabilities.modes.includes(request.mode)) {
-      throw new AppError('unsupported_mode', `The ${name} engine does not offer mode "${request.mode}"; it offers ${this.capabilities.modes.join(', ')}.`, { param: 'mode' });
-    }
-    if (!COSYVOICE3_LANGUAGES.includes(request.language)) {
-      throw new AppError('unsupported_language', `The ${name} engine does not speak "${request.language}"; it speaks ${this.capabilities.languages.join(', ')}.`, { param: 'language' });
-    }
+    refuseUnsupported(this.capabilities, request);
     const warnings: SynthesisWarning[] = [];
     if (request.seed !== undefined) {
       warnings.push({ code: 'seed_ignored', message: `The ${name} engine's server takes no seed; seed has no effect.`, param: 'seed' });

@@ -3,7 +3,8 @@
 // prompt that version 3 expects in front of prompt transcripts and cross-lingual text.
 import { LANGUAGE_CODES } from '../../text/language.js';
 import { INSTRUCTION_PREFIX, INSTRUCTION_SUFFIX } from '../../text/instructions.js';
-import { ENGINE_API_VERSION, type EngineCapabilities } from '../engine.js';
+import { AppError } from '../../errors/app-error.js';
+import { ENGINE_API_VERSION, type EngineCapabilities, type SynthesisRequest } from '../engine.js';
 
 /** Every language cosyfleet detects is one CosyVoice3 speaks (9 languages, Cantonese among the dialects). */
 export const COSYVOICE3_LANGUAGES: readonly string[] = LANGUAGE_CODES;
@@ -28,6 +29,17 @@ export function cosyVoice3Capabilities(facts: CosyVoice3EngineFacts): EngineCapa
     batching: { supported: false, maxBatch: 1 },
     annotations: ['cmu', 'pinyin', 'paralinguistic', 'control', 'markup'],
   } satisfies EngineCapabilities);
+}
+
+/** The refusals every Fun-CosyVoice3 engine makes: a mode it does not offer, a language the model does not speak. */
+export function refuseUnsupported(capabilities: EngineCapabilities, request: SynthesisRequest): void {
+  const { name, modes, languages } = capabilities;
+  if (!modes.includes(request.mode)) {
+    throw new AppError('unsupported_mode', `The ${name} engine does not offer mode "${request.mode}"; it offers ${modes.join(', ')}.`, { param: 'mode' });
+  }
+  if (!languages.includes(request.language)) {
+    throw new AppError('unsupported_language', `The ${name} engine does not speak "${request.language}"; it speaks ${languages.join(', ')}.`, { param: 'language' });
+  }
 }
 
 export const END_OF_PROMPT = '<|endofprompt|>';
