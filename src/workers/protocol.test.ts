@@ -24,6 +24,22 @@ describe('worker protocol frames', () => {
     }
   });
 
+  it('decodes a large audio frame that arrives in many pipe-sized pieces, with the next frame in its last piece', () => {
+    const samples = Float32Array.from({ length: 600_000 }, (_, i) => ((i % 2000) - 1000) / 1000);
+    const wire = Buffer.concat([encodeAudio(3, samples), encodeJson({ type: 'done', id: 3, ms: 1, samples: samples.length })]);
+    const decoder = new FrameDecoder();
+    const frames = [];
+    for (let i = 0; i < wire.length; i += 65_536) frames.push(...decoder.push(wire.subarray(i, i + 65_536)));
+    assert.equal(frames.length, 2);
+    const audio = frames[0];
+    assert.ok(audio?.kind === 'audio');
+    assert.equal(audio.samples.length, samples.length);
+    assert.deepEqual(audio.samples.subarray(-3), samples.subarray(-3));
+    assert.equal(audio.samples[123_457], samples[123_457]);
+    assert.deepEqual(frames[1], { kind: 'json', message: { type: 'done', id: 3, ms: 1, samples: samples.length } });
+    assert.deepEqual(decoder.push(Buffer.alloc(0)), []);
+  });
+
   it('lays frames out as documented: u32 BE length, kind byte, body', () => {
     const frame = encodeJson({ type: 'heartbeat', seq: 1 });
     const body = '{"type":"heartbeat","seq":1}';

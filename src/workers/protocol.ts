@@ -107,25 +107,63 @@ export class ProtocolError extends Error {
   }
 }
 
-/** Reassembles frames from stream data however it is split. */
+/**
+ * Reassembles frames from stream data however it is split. Pieces are kept as they arrive and
+ * joined once per complete frame, so a large audio frame spread over many pipe reads (a whole
+ * non-streamed segment) is copied once, not once per read.
+ */
 export class FrameDecoder {
-  private buffer: Buffer = Buffer.alloc(0);
+  private pieces: Buffer[] = [];
+  private buffered = 0;
 
   push(data: Buffer): Frame[] {
-    this.buffer = this.buffer.length === 0 ? data : Buffer.concat([this.buffer, data]);
-    const frames: Frame[] = [];
-    let offset = 0;
-    while (this.buffer.length - offset >= 4) {
-      const length = this.buffer.readUInt32BE(offset);
-      if (length < 1 || length > MAX_FRAME_BYTES) throw new ProtocolError(`bad frame length ${length}`);
-      if (this.buffer.length - offset - 4 < length) break;
-      const kind = this.buffer.readUInt8(offset + 4);
-      const body = this.buffer.subarray(offset + 5, offset + 4 + length);
-      offset += 4 + length;
-      frames.push(decodeBody(kind, body));
+    if (data.length > 0) {
+      this.pieces.push(data);
+      this.buffered += data.length;
     }
-    this.buffer = offset === this.buffer.length ? Buffer.alloc(0) : Buffer.from(this.buffer.subarray(offset));
+    const frames: Frame[] = [];
+    while (this.buffered >= 4) {
+      const length = this.peek(4).readUInt32BE(0);
+      if (length < 1 || length > MAX_FRAME_BYTES) throw new ProtocolError(`bad frame length ${length}`);
+      if (this.buffered - 4 < length) break;
+      const frame = this.take(4 + length);
+      frames.push(decodeBody(frame.readUInt8(4), frame.subarray(5)));
+    }
     return frames;
+  }
+
+  /** The first n buffered bytes, without consuming them. */
+  private peek(n: number): Buffer {
+    const first = this.pieces[0] as Buffer;
+    if (first.length >= n) return first;
+    // Join just the leading pieces that hold the n bytes.
+    let count = 0;
+    for (let got = 0; got < n; count++) got += (this.pieces[count] as Buffer).length;
+    const head = Buffer.concat(this.pieces.slice(0, count));
+    this.pieces.splice(0, count, head);
+    return head;
+  }
+
+  /** Consumes the first n buffered bytes (all buffered: n <= this.buffered). */
+  private take(n: number): Buffer {
+    this.buffered -= n;
+    const first = this.pieces[0] as Buffer;
+    if (first.length >= n) {
+      if (first.length === n) this.pieces.shift();
+      else this.pieces[0] = first.subarray(n);
+      return first.subarray(0, n);
+    }
+    const out = Buffer.allocUnsafe(n);
+    let at = 0;
+    while (at < n) {
+      const piece = this.pieces[0] as Buffer;
+      const used = Math.min(piece.length, n - at);
+      piece.copy(out, at, 0, used);
+      at += used;
+      if (used === piece.length) this.pieces.shift();
+      else this.pieces[0] = piece.subarray(used);
+    }
+    return out;
   }
 }
 
