@@ -58,6 +58,7 @@ export const adminRoutes: FastifyPluginAsync<AppContext & { adminKey: string }> 
         ready: inner.health().ready,
         jobsDone: done,
         jobsFailed: stats.outcomes.failed + stats.outcomes.truncated,
+        failures: {},
         active: stats.running,
         concurrency: stats.slots,
         memory: { rssBytes: process.memoryUsage.rss(), gpuBytes: null, gpuLastJob: null },

@@ -24,6 +24,7 @@ export class ServiceMetrics {
   readonly segmentRetries: Counter<'engine'>;
   readonly workerRestarts: Counter<'engine' | 'reason'>;
   readonly workerWarnings: Counter<'engine' | 'code'>;
+  readonly workerSegmentFailures: Counter<'engine' | 'code'>;
   readonly batchSize: Histogram<'engine'>;
   private readonly schedulers: { engine: string; stats: () => SchedulerStats }[] = [];
   private readonly pools: { engine: string; source: WorkerGaugeSource }[] = [];
@@ -121,6 +122,12 @@ export class ServiceMetrics {
       name: 'cosyfleet_worker_restarts_total',
       help: 'Worker processes replaced, by reason (crash, unresponsive, start_failed, recycle_jobs, recycle_age, recycle_rss, recycle_gpu, recycle_rtf, admin, cuda_oom).',
       labelNames: ['engine', 'reason'],
+      registers,
+    });
+    this.workerSegmentFailures = new Counter({
+      name: 'cosyfleet_worker_segment_failures_total',
+      help: 'Segments a worker failed, by the code it gave (bad_audio: NaN, empty or silent output; out_of_memory: CUDA out of memory; others). Retried ones included.',
+      labelNames: ['engine', 'code'],
       registers,
     });
     this.workerWarnings = new Counter({

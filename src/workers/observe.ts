@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Engine } from '../engines/engine.js';
 import type { ServiceMetrics } from '../metrics/metrics.js';
 import { ProcessEngine } from './process-engine.js';
-import type { RestartEvent, WorkerWarningEvent } from './supervisor.js';
+import type { RestartEvent, SegmentFailedEvent, WorkerWarningEvent } from './supervisor.js';
 
 export const RESTART_REASONS = [
   'crash',
@@ -32,6 +32,7 @@ export function observeWorkers(engine: Engine, metrics: ServiceMetrics, log: Log
     metrics.workerRestarted(name, e.reason);
     log.info({ engine: name, worker: e.worker, slot: e.slot, reason: e.reason }, 'worker restart');
   });
+  supervisor.on('segment-failed', (e: SegmentFailedEvent) => metrics.workerSegmentFailures.inc({ engine: name, code: e.code }));
   supervisor.on('worker-warning', (e: WorkerWarningEvent) => {
     metrics.workerWarnings.inc({ engine: name, code: e.code });
     log.warn({ engine: name, worker: e.worker, code: e.code }, e.message);

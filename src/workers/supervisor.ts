@@ -63,6 +63,8 @@ export interface WorkerInfo {
   readonly ready: boolean;
   readonly jobsDone: number;
   readonly jobsFailed: number;
+  /** The worker's failed segments by the code it gave (e.g. `bad_audio`: NaN or silent output, `out_of_memory`). */
+  readonly failures: Readonly<Record<string, number>>;
   readonly active: number;
   readonly concurrency: number;
   readonly memory: {
@@ -99,6 +101,12 @@ export interface WorkerExitEvent {
   /** `retired` after a recycle or admin restart, `shutdown` when the service stops, else the failure. */
   readonly reason: string;
   readonly jobsDone: number;
+}
+
+/** `segment-failed`: a worker failed a segment (not a cancel) with this code. */
+export interface SegmentFailedEvent {
+  readonly worker: string;
+  readonly code: string;
 }
 
 export interface WorkerWarningEvent {
@@ -330,6 +338,7 @@ export class Supervisor extends EventEmitter {
       ready: w.state === 'ready',
       jobsDone: w.jobsDone,
       jobsFailed: w.jobsFailed,
+      failures: { ...w.failuresByCode },
       active: w.active,
       concurrency: w.concurrency,
       memory: { rssBytes: w.rssBytes, gpuBytes: w.gpuMemoryBytes, gpuLastJob: w.gpuLastJob },
@@ -362,6 +371,7 @@ export class Supervisor extends EventEmitter {
       if (slot.current !== worker || worker.state !== 'ready') return;
       void (r.stopFirst ? this.replaceStoppingFirst(slot, r.reason) : this.replace(slot, r.reason));
     });
+    worker.on('segment-failed', (code: string) => this.emit('segment-failed', { worker: worker.id, code } satisfies SegmentFailedEvent));
     worker.on('warning', (w: { code: string; message: string }) => this.emit('worker-warning', { worker: worker.id, code: w.code, message: w.message } satisfies WorkerWarningEvent));
     return worker;
   }

@@ -69,6 +69,8 @@ export class WorkerProcess extends EventEmitter {
   device: { cudaVisibleDevices: string | null; fp16: boolean } | null = null;
   jobsDone = 0;
   jobsFailed = 0;
+  /** Segments the worker failed, by the code it gave (`bad_audio`, `out_of_memory`, ...). */
+  readonly failuresByCode: Record<string, number> = {};
   rssBytes: number | null = null;
   gpuMemoryBytes: number | null = null;
   /** nvidia-smi reports this worker's pid: its figure is kept rather than the heartbeat's. */
@@ -296,7 +298,12 @@ export class WorkerProcess extends EventEmitter {
         // cancelled: for the scheduler they are lost like a crash's, and may run elsewhere.
         if ((m.code === 'cancelled' && !asked) || m.code === 'shutting_down') f.sink.error(workerLost(this.id, 'stopped before the segment finished'));
         else {
-          if (m.code !== 'cancelled') this.jobsFailed++;
+          if (m.code !== 'cancelled') {
+            this.jobsFailed++;
+            const code = String(m.code);
+            this.failuresByCode[code] = (this.failuresByCode[code] ?? 0) + 1;
+            this.emit('segment-failed', code);
+          }
           f.sink.error(m.retryable === true && m.code !== 'cancelled' ? workerFault(this.id, String(m.code), String(m.message)) : toAppError(String(m.code), String(m.message)));
         }
         this.emit('free');

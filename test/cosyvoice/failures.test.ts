@@ -78,6 +78,7 @@ describe('cosyvoice worker failures', () => {
     assert.ok(info[0]?.restarts.some((r) => r.reason === 'cuda_oom'), JSON.stringify(info[0]?.restarts));
     assert.equal(metricValue(await metrics(), 'cosyfleet_worker_restarts_total', { engine: 'cosyvoice', reason: 'cuda_oom' }), 1);
     assert.equal(metricValue(await metrics(), 'cosyfleet_segment_retries_total', { engine: 'cosyvoice' }), 1);
+    assert.equal(metricValue(await metrics(), 'cosyfleet_worker_segment_failures_total', { engine: 'cosyvoice', code: 'out_of_memory' }), 1);
   });
 
   it('NaN and silent output: the segment is retried and the client gets audio', async () => {
@@ -91,6 +92,8 @@ describe('cosyvoice worker failures', () => {
     }
     const info = await workers();
     assert.equal(info[0]?.warnings.length, 0, 'two bad segments are below the default limit of 3');
+    assert.deepEqual(info[0]?.failures, { bad_audio: 2 });
+    assert.equal(metricValue(await metrics(), 'cosyfleet_worker_segment_failures_total', { engine: 'cosyvoice', code: 'bad_audio' }), 2);
   });
 
   it('after COSYVOICE_BAD_AUDIO_LIMIT bad segments with fp16 on, the worker reports fp16_unsafe', async () => {
