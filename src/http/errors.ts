@@ -11,7 +11,12 @@ interface AjvIssue {
   params: Record<string, unknown>;
 }
 
-export function registerErrorHandling(app: FastifyInstance): void {
+/**
+ * Sets the error handler of the (encapsulated) plugin instance `app`: every thrown value becomes
+ * an AppError, logged by severity, and answered in the shape `body` gives (the catalog's by
+ * default; the OpenAI-compatible routes pass OpenAI's).
+ */
+export function handleErrors(app: FastifyInstance, body: (error: AppError) => unknown = (error) => error.toJSON()): void {
   app.setErrorHandler((raw, request, reply) => {
     const error = toAppError(raw);
     if (error.status >= 500) request.log.error({ err: raw }, 'request failed');
@@ -21,8 +26,12 @@ export function registerErrorHandling(app: FastifyInstance): void {
       reply.raw.destroy();
       return;
     }
-    void reply.status(error.status).type('application/json').send(error.toJSON());
+    void reply.status(error.status).type('application/json').send(body(error));
   });
+}
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  handleErrors(app);
 
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send(new AppError('not_found', `No route ${request.method} ${request.url.split('?')[0]}.`).toJSON());

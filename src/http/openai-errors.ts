@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppError } from '../errors/app-error.js';
 import type { SynthesisWarning } from '../engines/engine.js';
-import { toAppError } from './errors.js';
+import { handleErrors } from './errors.js';
 
 export interface OpenAIErrorBody {
   error: { message: string; type: 'invalid_request_error' | 'server_error'; param: string | null; code: string };
@@ -45,15 +45,5 @@ export function toOpenAIWarnings(warnings: readonly SynthesisWarning[]): Synthes
 
 /** Sets the error handler of the (encapsulated) plugin instance `app`; other routes keep theirs. */
 export function registerOpenAIErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((raw, request, reply) => {
-    const error = toAppError(raw);
-    if (error.status >= 500) request.log.error({ err: raw }, 'request failed');
-    else request.log.info({ code: error.code, param: error.param }, error.message);
-    if (reply.sent || reply.raw.headersSent) {
-      // Audio already went out: the transport ends the stream truncated (see docs/api.md).
-      reply.raw.destroy();
-      return;
-    }
-    void reply.status(error.status).type('application/json').send(toOpenAIError(error));
-  });
+  handleErrors(app, toOpenAIError);
 }
