@@ -31,6 +31,7 @@ export interface Config {
   readonly workerStartTimeoutMs: number;
   readonly workerHeartbeatMs: number;
   readonly workerDrainTimeoutMs: number;
+  readonly workerSegmentStallMs: number;
   readonly workerRecycleJobs: number;
   readonly workerRecycleMinutes: number;
   readonly workerRecycleRssMb: number;
@@ -66,7 +67,6 @@ export interface Config {
   readonly cosyvoiceLoadVllm: boolean;
   readonly cosyvoiceLoadTrt: boolean;
   readonly cosyvoiceStream: boolean;
-  readonly cosyvoiceEmptyCache: boolean;
   readonly cosyvoiceBadAudioLimit: number;
   /** Secret: '' when unset. JSON.stringify(config) shows it redacted. */
   readonly adminKey: string;

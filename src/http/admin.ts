@@ -61,6 +61,7 @@ export const adminRoutes: FastifyPluginAsync<AppContext & { adminKey: string }> 
         failures: {},
         active: stats.running,
         concurrency: stats.slots,
+        sessions: null,
         memory: { rssBytes: process.memoryUsage.rss(), gpuBytes: null, gpuLastJob: null },
         rtf: { current: stats.estimator.rtf, baseline: null },
         device: null,

@@ -25,6 +25,7 @@ type WorkerConfig = Pick<
   | 'workerStartTimeoutMs'
   | 'workerHeartbeatMs'
   | 'workerDrainTimeoutMs'
+  | 'workerSegmentStallMs'
   | 'workerRecycleJobs'
   | 'workerRecycleMinutes'
   | 'workerRecycleRssMb'
@@ -47,6 +48,7 @@ export function workerEnv(config: WorkerConfig, engine: string, slot: number, ba
   env.COSYFLEET_WORKER_ENGINE = engine;
   env.COSYFLEET_WORKER_CONCURRENCY = String(config.workerConcurrency);
   env.COSYFLEET_WORKER_SLOT = String(slot);
+  env.COSYFLEET_SEGMENT_STALL_MS = String(config.workerSegmentStallMs);
   return { ...env, ...extra };
 }
 
@@ -72,7 +74,7 @@ export function processEngineFromConfig(config: WorkerConfig, describe: Engine, 
     workers: config.workerProcesses,
     concurrencyPerWorker: config.workerConcurrency,
     spec: overrides.spec ?? ((slot) => ({ command, args, env: workerEnv(config, name, slot, base, overrides.env) })),
-    timings: { startTimeoutMs: config.workerStartTimeoutMs, heartbeatMs: config.workerHeartbeatMs, heartbeatMisses: HEARTBEAT_MISSES },
+    timings: { startTimeoutMs: config.workerStartTimeoutMs, heartbeatMs: config.workerHeartbeatMs, heartbeatMisses: HEARTBEAT_MISSES, segmentStallMs: config.workerSegmentStallMs },
     drainTimeoutMs: config.workerDrainTimeoutMs,
     recycle: {
       maxJobs: config.workerRecycleJobs,

@@ -76,7 +76,10 @@ export type WorkerMessage =
   /** Something an operator must know about the worker (e.g. `fp16_unsafe`); shown by the admin API. */
   | { type: 'warning'; code: string; message: string }
   | { type: 'voice_prepared'; id: number }
-  | { type: 'stats'; seq: number; rssBytes: number; gpuMemoryBytes: number | null; active: number; jobsDone: number }
+  /** `sessions`: entries the model keeps per running call (CosyVoice3: its per-session dicts); 0 when idle, growth is a leak. */
+  | { type: 'stats'; seq: number; rssBytes: number; gpuMemoryBytes: number | null; active: number; jobsDone: number; sessions?: number | null }
+  /** The segment is making progress without audio yet (CosyVoice3: speech tokens of its LLM). */
+  | { type: 'progress'; id: number; tokens?: number }
   | { type: 'fatal'; message: string };
 
 export type Frame = { kind: 'json'; message: Record<string, unknown> & { type: string } } | { kind: 'audio'; id: number; samples: Float32Array };

@@ -67,6 +67,8 @@ export interface WorkerInfo {
   readonly failures: Readonly<Record<string, number>>;
   readonly active: number;
   readonly concurrency: number;
+  /** Per-call state the worker's model holds, from its last stats (0 when idle; growth is a leak); null when not reported. */
+  readonly sessions: number | null;
   readonly memory: {
     readonly rssBytes: number | null;
     readonly gpuBytes: number | null;
@@ -341,6 +343,7 @@ export class Supervisor extends EventEmitter {
       failures: { ...w.failuresByCode },
       active: w.active,
       concurrency: w.concurrency,
+      sessions: w.sessions,
       memory: { rssBytes: w.rssBytes, gpuBytes: w.gpuMemoryBytes, gpuLastJob: w.gpuLastJob },
       rtf: { current: rtf?.current ?? null, baseline: rtf?.baseline ?? null },
       device: w.device,
@@ -370,6 +373,10 @@ export class Supervisor extends EventEmitter {
     worker.on('recycle', (r: { reason: string; stopFirst: boolean }) => {
       if (slot.current !== worker || worker.state !== 'ready') return;
       void (r.stopFirst ? this.replaceStoppingFirst(slot, r.reason) : this.replace(slot, r.reason));
+    });
+    worker.on('stalled', () => {
+      // Its stuck thread may hold GPU memory a second model needs: stop it before its replacement starts.
+      if (slot.current === worker && worker.state === 'ready') void this.replaceStoppingFirst(slot, 'stalled');
     });
     worker.on('segment-failed', (code: string) => this.emit('segment-failed', { worker: worker.id, code } satisfies SegmentFailedEvent));
     worker.on('warning', (w: { code: string; message: string }) => this.emit('worker-warning', { worker: worker.id, code: w.code, message: w.message } satisfies WorkerWarningEvent));

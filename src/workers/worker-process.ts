@@ -1,5 +1,5 @@
 // One worker process as the supervisor sees it: spawn, hello/ready handshake, heartbeats with
-// memory stats, the segments in flight on it, and its end. Every way a worker can end (exit,
+// memory stats, the segments in flight on it (with a no-progress watchdog), and its end. Every way a worker can end (exit,
 // kill -9, a hang caught by heartbeats, a protocol error) fails its in-flight segments with a
 // WorkerLostError exactly once, so the scheduler can retry them elsewhere.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -22,6 +22,12 @@ export interface WorkerTimings {
   readonly heartbeatMs: number;
   /** Missed heartbeats before the worker counts as hung. */
   readonly heartbeatMisses: number;
+  /**
+   * A segment with no audio and no `progress` message for this long (plus two heartbeats, so a
+   * worker that watches its own segments answers first) fails as retryable `stalled`, and the
+   * worker is reported (`stalled` event) for replacement. 0 or absent = off.
+   */
+  readonly segmentStallMs?: number;
 }
 
 export interface SegmentSink {
@@ -35,6 +41,8 @@ interface InFlight {
   readonly kind: 'synth' | 'prepare';
   /** Engine call it belongs to: a batch's segments share one. */
   readonly call: number;
+  /** When it was sent, or last brought audio or a progress message. */
+  lastProgressAt: number;
 }
 
 export interface ExitInfo {
@@ -73,6 +81,8 @@ export class WorkerProcess extends EventEmitter {
   readonly failuresByCode: Record<string, number> = {};
   rssBytes: number | null = null;
   gpuMemoryBytes: number | null = null;
+  /** Per-call state the worker's model holds (its last stats): 0 when idle; growth is a leak. */
+  sessions: number | null = null;
   /** nvidia-smi reports this worker's pid: its figure is kept rather than the heartbeat's. */
   gpuSeenByDriver = false;
   /** GPU memory the worker reported with its last finished segment. */
@@ -146,8 +156,13 @@ export class WorkerProcess extends EventEmitter {
     child.stdout?.on('data', (data: Buffer) => {
       try {
         for (const frame of decoder.push(data)) {
-          if (frame.kind === 'audio') this.inflight.get(frame.id)?.sink.chunk(frame.samples);
-          else this.onMessage(frame.message);
+          if (frame.kind === 'audio') {
+            const f = this.inflight.get(frame.id);
+            if (f) {
+              f.lastProgressAt = Date.now();
+              f.sink.chunk(frame.samples);
+            }
+          } else this.onMessage(frame.message);
         }
       } catch (err) {
         this.log('error', { worker: this.id, err }, 'worker broke the protocol; killing it');
@@ -174,7 +189,7 @@ export class WorkerProcess extends EventEmitter {
   /** Sends one segment; its audio and end arrive through `sink`. Returns the job id. */
   synth(request: WireRequest, sink: SegmentSink): number {
     const id = this.nextId++;
-    this.inflight.set(id, { sink, kind: 'synth', call: id });
+    this.inflight.set(id, { sink, kind: 'synth', call: id, lastProgressAt: Date.now() });
     this.send({ type: 'synth', id, request });
     return id;
   }
@@ -184,7 +199,7 @@ export class WorkerProcess extends EventEmitter {
     const call = this.nextId;
     const wire = items.map((item) => {
       const id = this.nextId++;
-      this.inflight.set(id, { sink: item.sink, kind: 'synth', call });
+      this.inflight.set(id, { sink: item.sink, kind: 'synth', call, lastProgressAt: Date.now() });
       return { id, request: item.request };
     });
     this.send({ type: 'synth_batch', items: wire });
@@ -200,7 +215,7 @@ export class WorkerProcess extends EventEmitter {
   prepareVoice(voice: WireVoice, samples: Float32Array): Promise<void> {
     const id = this.nextId++;
     return new Promise<void>((resolve, reject) => {
-      this.inflight.set(id, { kind: 'prepare', call: id, sink: { chunk: () => {}, done: () => resolve(), error: reject } });
+      this.inflight.set(id, { kind: 'prepare', call: id, lastProgressAt: Date.now(), sink: { chunk: () => {}, done: () => resolve(), error: reject } });
       this.send({ type: 'prepare_voice', id, voice });
       this.write(encodeAudio(id, samples));
     }).then(() => {
@@ -268,8 +283,14 @@ export class WorkerProcess extends EventEmitter {
         this.lastStatsAt = Date.now();
         this.rssBytes = typeof m.rssBytes === 'number' ? m.rssBytes : null;
         if (typeof m.gpuMemoryBytes === 'number' && !this.gpuSeenByDriver) this.gpuMemoryBytes = m.gpuMemoryBytes;
+        this.sessions = typeof m.sessions === 'number' ? m.sessions : null;
         this.emit('stats');
         return;
+      case 'progress': {
+        const f = this.inflight.get(m.id as number);
+        if (f) f.lastProgressAt = Date.now();
+        return;
+      }
       case 'done': {
         const f = this.inflight.get(m.id as number);
         if (!f) return;
@@ -337,6 +358,37 @@ export class WorkerProcess extends EventEmitter {
       return;
     }
     this.send({ type: 'heartbeat', seq: ++this.heartbeatSeq });
+    this.checkStalls();
+  }
+
+  /**
+   * Heartbeats prove the process lives, not that its model makes progress: a segment stuck in
+   * the model (a hung thread, a wedged GPU) would hold its slot and its client forever. Such a
+   * segment fails as retryable, so the scheduler runs it elsewhere when none of its audio went
+   * out; the worker's late answer for it is ignored.
+   */
+  private checkStalls(): void {
+    const limit = this.timings.segmentStallMs ?? 0;
+    if (limit <= 0 || this.state === 'exited') return;
+    const now = Date.now();
+    const grace = limit + 2 * this.timings.heartbeatMs;
+    const stalled: [number, InFlight][] = [];
+    for (const [id, f] of this.inflight) if (f.kind === 'synth' && now - f.lastProgressAt > grace) stalled.push([id, f]);
+    if (stalled.length === 0) return;
+    this.log('warn', { worker: this.id, pid: this.pid, segments: stalled.length, stallMs: limit }, 'segments made no progress; failing them and replacing the worker');
+    // First: the supervisor must stop routing here before the retries are placed.
+    this.emit('stalled');
+    for (const [id, f] of stalled) {
+      this.inflight.delete(id);
+      this.cancelled.delete(id);
+      this.send({ type: 'cancel', id });
+      this.jobsFailed++;
+      this.failuresByCode.stalled = (this.failuresByCode.stalled ?? 0) + 1;
+      this.emit('segment-failed', 'stalled');
+      f.sink.error(workerFault(this.id, 'stalled', `no audio and no progress for ${Math.round((now - f.lastProgressAt) / 1000)} s (WORKER_SEGMENT_STALL_MS=${limit})`));
+    }
+    this.emit('free');
+    this.idleCheck();
   }
 
   private idleCheck(): void {

@@ -21,6 +21,8 @@ export interface JournalEntry {
 
 export interface StandIn {
   readonly modelDir: string;
+  /** Where the stand-in's ModelScope cache is (MODELSCOPE_CACHE), grammars of the text normalizer included. */
+  readonly modelscopeCache: string;
   journal(): Promise<JournalEntry[]>;
   remove(): Promise<void>;
 }
@@ -39,10 +41,17 @@ export async function standIn(): Promise<StandIn> {
   await writeFile(join(modelDir, 'cosyvoice3.yaml'), '# stand-in\n');
   await writeFile(join(modelDir, 'spk2info.json'), JSON.stringify({ [STANDIN_SPEAKERS[0] as string]: [0.3], [STANDIN_SPEAKERS[1] as string]: [0.7] }));
   const journal = join(root, 'journal.jsonl');
+  // The text normalizer's grammars, where ModelScope keeps them (the Docker image fetches them at
+  // build time); a test of the offline start points MODELSCOPE_CACHE elsewhere.
+  const modelscope = join(root, 'modelscope', 'hub');
+  await mkdir(join(modelscope, 'pengzhendong', 'wetext', 'zh', 'tn'), { recursive: true });
+  await writeFile(join(modelscope, 'pengzhendong', 'wetext', 'zh', 'tn', 'tagger.fst'), 'stand-in grammar\n');
   process.env.COSYVOICE_STANDIN_JOURNAL = journal;
   process.env.COSYVOICE_STANDIN_STATE = state;
+  process.env.MODELSCOPE_CACHE = modelscope;
   return {
     modelDir,
+    modelscopeCache: modelscope,
     journal: async () =>
       (await readFile(journal, 'utf8').catch(() => ''))
         .split('\n')
@@ -50,6 +59,13 @@ export async function standIn(): Promise<StandIn> {
         .map((l) => JSON.parse(l) as JournalEntry),
     remove: () => rm(root, { recursive: true, force: true }),
   };
+}
+
+/** The text of a journal entry without CosyVoice3's system prompt (what is spoken). */
+export function spoken(entry: JournalEntry): string {
+  const text = String(entry.text ?? '');
+  const at = text.indexOf('<|endofprompt|>');
+  return at >= 0 ? text.slice(at + '<|endofprompt|>'.length) : text;
 }
 
 /** Config overrides for the cosyvoice engine over the stand-in, with fast heartbeats and backoff. */

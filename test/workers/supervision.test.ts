@@ -127,4 +127,34 @@ describe('worker supervision', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('fails a segment that makes no progress on a worker that still answers heartbeats, retries it elsewhere, replaces the worker', { timeout: 60_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cosyfleet-stuck-'));
+    try {
+      // Heartbeats every 100 ms, so "unresponsive" would fire within 0.5 s if heartbeats were the only check.
+      const config = workerConfig({ workerProcesses: 2, workerHeartbeatMs: 100, workerSegmentStallMs: 800 });
+      const fixture = fileURLToPath(new URL('./fixtures/stuck-worker.ts', import.meta.url));
+      engine = processEngineFromConfig(config, new EspeakEngine({ workers: 1 }), {
+        spec: (slot) => ({
+          command: process.execPath,
+          args: ['--import', import.meta.resolve('tsx'), fixture],
+          env: workerEnv(config, 'espeak', slot, process.env, { STUCK_STATE: dir }),
+        }),
+      });
+      const restarts: RestartEvent[] = [];
+      engine.supervisor.on('restart', (e: RestartEvent) => restarts.push(e));
+      server = await startTestServer({ workerSegmentStallMs: 800 }, { engine });
+      const res = await postJson(`${server.url}/v1/tts`, { text: 'This sentence gets stuck once.', format: 'pcm' });
+      assert.equal(res.status, 200, await res.clone().text());
+      assert.ok((await res.arrayBuffer()).byteLength > 4800, 'the retry on the other worker made the audio');
+      await waitFor(() => restarts.some((r) => r.reason === 'stalled'), 'the stuck worker to be replaced');
+      assert.deepEqual(restarts.map((r) => r.reason), ['stalled'], 'stalled, not unresponsive: it kept answering heartbeats');
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      assert.equal(metricValue(metrics, 'cosyfleet_worker_segment_failures_total', { engine: 'espeak', code: 'stalled' }), 1);
+      assert.equal(metricValue(metrics, 'cosyfleet_segment_retries_total', { engine: 'espeak' }), 1);
+      await waitFor(() => engine?.supervisor.workers().filter((w) => w.state === 'ready').length === 2, 'both slots ready again');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

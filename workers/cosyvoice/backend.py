@@ -1,6 +1,12 @@
 """Fun-CosyVoice3 through the official `cosyvoice` package: loading, the four modes, cached
 voice prompts, seeds, and GPU memory figures.
 
+Loading is guarded (preflight.py, upstream_guard.py): a read-only model directory that the flags
+would write into and missing normalizer grammars are found before the package loads; the
+package's DEBUG logging and progress bars are kept out of stderr; and its model is wrapped so an
+exception in its LLM thread fails the segment instead of hanging it, and a segment closed early
+leaves nothing behind.
+
 Two traps of the package's frontend shape the voice cache (cosyvoice/cli/frontend.py):
 - with a `zero_shot_spk_id`, frontend_zero_shot returns the cached spk2info entry itself, and
   the cross-lingual and instruct2 frontends then delete keys from it; so one cross-lingual
@@ -13,25 +19,22 @@ instruction's tokens as prompt text in instruct mode), removed when the request 
 """
 from __future__ import annotations
 
+import logging
 import os
-import re
 import shutil
+import sys
 import tempfile
 import threading
 import uuid
 from dataclasses import dataclass
-from typing import Callable, Dict, Iterator, Optional
+from typing import Callable, Dict, Iterator, List, Optional
 
 from audio import Pcm, to_pcm, write_wav
+from preflight import install_passthrough_normalizer, model_dir_problems, normalizer_status
+from upstream_guard import ModelGuard, guard_model
+from v3_text import has_tokens, preset_texts, with_prompt_prefix
 
-END_OF_PROMPT = '<|endofprompt|>'
-# Version 3 reads prompt transcripts (zero-shot) and cross-lingual text after this system prompt;
-# without it the model may speak the prompt.
-PROMPT_PREFIX = 'You are a helpful assistant.' + END_OF_PROMPT
 PROMPT_RATE = 16000
-# Pronunciation tokens ([M][AY0], [j][ǐ]), tags ([breath], <strong>) and control tokens that the
-# package's text normalizer would mangle: text holding them skips the normalizer.
-_TOKENS = re.compile(r'\[[^\[\]\s]{1,24}\]|</?strong>|<\|[^|<>]{1,32}\|>')
 
 
 class SegmentFailure(Exception):
@@ -49,7 +52,8 @@ class Options:
     fp16: bool
     trt_concurrent: int
     stream: bool
-    empty_cache: bool
+    # The package's own log level (its INFO/DEBUG lines are per segment: noise at cosyfleet's info).
+    log_level: int = logging.WARNING
 
 
 @dataclass
@@ -58,10 +62,6 @@ class PreparedVoice:
     version: int
     prompt_text: str
     wav_path: str
-
-
-def with_prompt_prefix(text: str) -> str:
-    return text if END_OF_PROMPT in text else PROMPT_PREFIX + text
 
 
 def is_out_of_memory(error: BaseException) -> bool:
@@ -81,15 +81,27 @@ class CosyVoiceBackend:
         self._prompts_dir = tempfile.mkdtemp(prefix='cosyfleet-prompts-')
         self._cuda = None
         self._warned_instruct_fallback = False
+        self.guard: Optional[ModelGuard] = None
 
     # -- lifecycle -----------------------------------------------------------------------------
 
-    def load(self) -> None:
-        if not os.path.isdir(self.options.model_dir):
-            # AutoModel would try to download a model id instead; cosyfleet never downloads.
-            raise RuntimeError('model directory %s does not exist (COSYVOICE_MODEL_DIR); download the model there first' % self.options.model_dir)
+    def load(self) -> List[Dict[str, str]]:
+        """Loads the model; returns the warnings an operator should see (code, message)."""
+        warnings: List[Dict[str, str]] = []
+        for problem in model_dir_problems(self.options.model_dir, self.options.load_trt, self.options.load_vllm, self.options.fp16):
+            if problem['level'] == 'fail':
+                raise RuntimeError(problem['message'])
+            self.log(problem['message'])
+        normalizer = normalizer_status()
+        if not normalizer['ok']:
+            install_passthrough_normalizer()
+            message = '%s. Until then text is not normalized (Chinese numbers, dates and units are read as written).' % normalizer['detail']
+            self.log(message)
+            warnings.append({'code': 'text_normalizer_offline', 'message': message})
+        quiet_package_output(self.options.log_level)
         from cosyvoice.cli.cosyvoice import AutoModel
 
+        # AutoModel treats a missing directory as a model id to download; preflight refused that.
         self.model = AutoModel(
             model_dir=self.options.model_dir,
             load_trt=self.options.load_trt,
@@ -97,6 +109,8 @@ class CosyVoiceBackend:
             fp16=self.options.fp16,
             trt_concurrent=self.options.trt_concurrent,
         )
+        silence_progress_bars()
+        self.guard = guard_model(self.model, self.log)
         self.sample_rate = int(getattr(self.model, 'sample_rate', 24000))
         self.presets = set(self.model.list_available_spks())
         try:
@@ -105,6 +119,7 @@ class CosyVoiceBackend:
             self._cuda = torch.cuda if torch.cuda.is_available() else None
         except ImportError:
             self._cuda = None
+        return warnings
 
     def close(self) -> None:
         self.release_gpu_cache()
@@ -128,6 +143,14 @@ class CosyVoiceBackend:
             'reservedBytes': int(self._cuda.memory_reserved()),
             'peakBytes': int(self._cuda.max_memory_allocated()),
         }
+
+    def progress(self, thread_ident: int) -> Optional[int]:
+        """Speech tokens the model made so far for the segment running on that thread."""
+        return self.guard.progress_of(thread_ident) if self.guard else None
+
+    def sessions(self) -> Optional[int]:
+        """Entries in the model's per-session dicts: 0 when idle; growth would be a leak."""
+        return self.guard.sessions() if self.guard else None
 
     def release_gpu_cache(self) -> None:
         if self._cuda:
@@ -176,17 +199,12 @@ class CosyVoiceBackend:
         common = {
             'stream': self.options.stream and speed == 1.0,
             'speed': speed,
-            'text_frontend': _TOKENS.search(text) is None,
+            'text_frontend': not has_tokens(text),
         }
         if 'seed' in request and request['seed'] is not None:
             set_seed(int(request['seed']))
         if mode == 'preset' and not request.get('prompt'):
-            voice = str(request['voice'])
-            if voice not in self.presets:
-                raise SegmentFailure('unknown_voice', 'the model has no speaker "%s" (its spk2info.pt has: %s)' % (voice, ', '.join(sorted(self.presets)) or 'none'))
-            outputs = self.model.inference_sft(text, voice, **common)
-            for out in outputs:
-                yield to_pcm(out['tts_speech'])
+            yield from self._preset(str(request['voice']), text, common)
             return
         voice = self._voice_for(request)
         instruction = None
@@ -210,6 +228,33 @@ class CosyVoiceBackend:
             if spk_id:
                 self._spk2info().pop(spk_id, None)
 
+    def _preset(self, voice: str, text: str, common: dict) -> Iterator[Pcm]:
+        """A speaker of the model's spk2info.pt. CosyVoice3 reads text after its system prompt
+        (v3_text.py), which inference_sft does not add: a speaker saved with its prompt
+        (add_zero_shot_spk + save_spkinfo, prompt text prefixed) is served as the zero-shot
+        speaker it is; an embedding-only speaker gets the prefix on each normalized piece."""
+        entry = self._spk2info().get(voice)
+        if entry is None:
+            raise SegmentFailure('unknown_voice', 'the model has no speaker "%s" (its spk2info.pt has: %s)' % (voice, ', '.join(sorted(self.presets)) or 'none'))
+        if 'prompt_text' in entry and 'llm_prompt_speech_token' in entry:
+            spk_id = self._copy_entry(voice, entry)
+            try:
+                for out in self.model.inference_zero_shot(text, '', '', zero_shot_spk_id=spk_id, **common):
+                    yield to_pcm(out['tts_speech'])
+            finally:
+                self._spk2info().pop(spk_id, None)
+            return
+        plain = dict(common, text_frontend=False)  # preset_texts ran the normalizer already
+        for piece in preset_texts(self.model.frontend, text):
+            for out in self.model.inference_sft(piece, voice, **plain):
+                yield to_pcm(out['tts_speech'])
+
+    def _copy_entry(self, key: str, entry: dict) -> str:
+        """A temporary spk2info id holding a shallow copy of `entry`, for one request."""
+        temp = '%s#%s' % (key, uuid.uuid4().hex)
+        self._spk2info()[temp] = dict(entry)
+        return temp
+
     def _borrow(self, voice: PreparedVoice, instruction: Optional[str]):
         """(temporary spk2info id, '') for this request, or ('', prompt wav) when the cache cannot serve it."""
         cached = self._spk2info().get(voice.key)
@@ -224,9 +269,23 @@ class CosyVoiceBackend:
                     self.log('this cosyvoice package has no frontend._extract_text_token; instruct requests re-read the prompt audio')
                 return '', voice.wav_path
             entry['prompt_text'], entry['prompt_text_len'] = extract(instruction)
-        temp = '%s#%s' % (voice.key, uuid.uuid4().hex)
-        self._spk2info()[temp] = entry
-        return temp, ''
+        return self._copy_entry(voice.key, entry), ''
+
+
+def quiet_package_output(level: int) -> None:
+    """Upstream's cosyvoice/utils/file_utils.py calls logging.basicConfig(level=DEBUG) at import,
+    and logs two INFO lines per text piece. Configured first, the root logger keeps our level and
+    format, and basicConfig becomes a no-op."""
+    logging.basicConfig(level=level, stream=sys.stderr, format='%(levelname)s %(name)s: %(message)s')
+    logging.getLogger().setLevel(level)
+    os.environ.setdefault('TQDM_DISABLE', '1')  # tqdm >= 4.66 reads it; older ones need the patch below
+
+
+def silence_progress_bars() -> None:
+    """The package wraps every inference_* loop in tqdm (a bar on stderr per call and piece)."""
+    module = sys.modules.get('cosyvoice.cli.cosyvoice')
+    if module is not None and hasattr(module, 'tqdm'):
+        module.tqdm = lambda iterable, *args, **kwargs: iterable
 
 
 def set_seed(seed: int) -> None:

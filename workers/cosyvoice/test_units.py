@@ -10,7 +10,8 @@ import wave
 from array import array
 
 from audio import SILENCE_PEAK, f32le_to_floats, to_pcm, write_wav
-from backend import PROMPT_PREFIX, _TOKENS, is_out_of_memory, with_prompt_prefix
+from backend import is_out_of_memory
+from v3_text import PROMPT_PREFIX, _TOKENS, with_prompt_prefix
 from protocol import FRAME_AUDIO, MAX_FRAME_BYTES, ProtocolError, encode_audio, encode_json, read_frame
 
 

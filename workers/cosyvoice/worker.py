@@ -7,16 +7,23 @@ starts one per GPU with CUDA_VISIBLE_DEVICES set, and these variables:
   COSYVOICE_LOAD_TRT        1: the flow decoder runs as a TensorRT engine
   COSYFLEET_FP16            1: half precision
   COSYVOICE_STREAM          1: stream each segment's audio as the model makes it
-  COSYVOICE_EMPTY_CACHE     1: torch.cuda.empty_cache() after every segment
   COSYVOICE_BAD_AUDIO_LIMIT NaN/silent segments after which the worker reports fp16 as unsafe
+  COSYVOICE_PACKAGE_LOG_LEVEL  the package's own log level (WARNING; DEBUG when cosyfleet debugs)
+  COSYFLEET_SEGMENT_STALL_MS   a segment with no audio and no new speech token for this long
+                               fails as retryable `stalled` and the worker asks to be replaced (0 = off)
   COSYFLEET_WORKER_CONCURRENCY  segments synthesized at once (threads)
   COSYFLEET_WORKER_ENGINE   the engine name to report (cosyvoice)
 
 Threads: one reads stdin (heartbeats are answered while the GPU works), a pool of
-COSYFLEET_WORKER_CONCURRENCY runs segments and voice preparation.
+COSYFLEET_WORKER_CONCURRENCY runs segments and voice preparation, and a watchdog looks at the
+running segments' progress twice a second. Answering heartbeats proves the process is alive, not
+that the GPU makes progress: a segment stuck inside the package (a hang that upstream_guard.py
+does not know, a wedged kernel) cannot be interrupted from Python, so the watchdog answers for it
+and asks to be replaced.
 """
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import threading
@@ -57,6 +64,11 @@ class Segment:
         self.id = segment_id
         self.cancelled = threading.Event()
         self.answered = False
+        # Set when a pool thread starts running it (not while it waits for one).
+        self.thread: Optional[int] = None
+        self.last_progress = 0.0
+        self.tokens: Optional[int] = None
+        self.progress_sent = 0.0
 
 
 class Cancelled(Exception):
@@ -81,6 +93,10 @@ class Worker:
         self.asked_recycle = False
         self.shutting_down = False
         self.awaiting_audio: Dict[int, dict] = {}
+        self.stall_s = max(0, int(env.get('COSYFLEET_SEGMENT_STALL_MS') or '0')) / 1000
+
+    def progressed(self, segment: Segment) -> None:
+        segment.last_progress = time.monotonic()
 
     # -- answers -------------------------------------------------------------------------------
 
@@ -108,12 +124,15 @@ class Worker:
             if segment.cancelled.is_set():
                 raise Cancelled()
             started = time.perf_counter()
+            segment.thread = threading.get_ident()
+            self.progressed(segment)
             self.backend.reset_peak()
             outputs = self.backend.synthesize(request)
             held = []  # leading near-silent chunks: sent once real sound follows
             audible = False
             samples = 0
             for pcm in outputs:
+                self.progressed(segment)
                 if segment.cancelled.is_set():
                     raise Cancelled()
                 if not pcm.finite:
@@ -154,11 +173,14 @@ class Worker:
                 log('segment %d failed:\n%s' % (segment.id, traceback.format_exc()))
                 reply = error_message(segment, 'engine_failed', '%s: %s' % (type(error).__name__, first_line(error)))
         finally:
+            segment.thread = None
             # Before the answer: once the supervisor has it, this worker may get the next segment.
+            # Closing runs upstream_guard's clean-up of a segment that did not finish; upstream
+            # empties the CUDA cache after every finished call itself, not after those.
             close = getattr(outputs, 'close', None)
             if close:
                 close()
-            if recycle or self.backend.options.empty_cache:
+            if recycle or (reply is None or reply.get('type') != 'done'):
                 self.backend.release_gpu_cache()
         if recycle:
             # First: the supervisor must stop routing here before the retry is placed.
@@ -205,6 +227,37 @@ class Worker:
             log('preparing voice %s failed:\n%s' % (voice.get('id'), traceback.format_exc()))
             self.fail(segment, code, 'could not prepare voice %s: %s' % (voice.get('id'), first_line(error)))
 
+    # -- the no-progress watchdog --------------------------------------------------------------
+
+    def watch(self) -> None:
+        """Progress is audio out of the package or a new speech token of its LLM; a segment
+        without either for the stall time fails as retryable and the worker asks to be replaced.
+        Token progress also goes to the supervisor, whose own watchdog (for a worker too stuck
+        to answer for itself) would otherwise see a long non-streamed segment as stalled."""
+        period = min(0.5, max(0.05, self.stall_s / 4))
+        while True:
+            time.sleep(period)
+            now = time.monotonic()
+            with self.lock:
+                running = [s for s in self.segments.values() if s.thread is not None and not s.answered]
+            for segment in running:
+                thread = segment.thread
+                tokens = self.backend.progress(thread) if thread is not None else None
+                if tokens is not None and tokens != segment.tokens:
+                    segment.tokens = tokens
+                    self.progressed(segment)
+                    if now - segment.progress_sent >= period:
+                        segment.progress_sent = now
+                        self.writer.json({'type': 'progress', 'id': segment.id, 'tokens': tokens})
+                elif now - segment.last_progress > self.stall_s:
+                    self.stalled(segment, now - segment.last_progress)
+
+    def stalled(self, segment: Segment, idle_s: float) -> None:
+        log('segment %d made no progress for %.1f s (COSYFLEET_SEGMENT_STALL_MS); failing it and asking to be replaced' % (segment.id, idle_s))
+        segment.cancelled.set()
+        self.ask_recycle('stalled')
+        self.fail(segment, 'stalled', 'no audio and no progress from the model for %.1f s' % idle_s, retryable=True)
+
     # -- messages from the supervisor ----------------------------------------------------------
 
     def start_segment(self, segment_id: int, request: dict) -> None:
@@ -234,6 +287,7 @@ class Worker:
             self.writer.json({
                 'type': 'stats', 'seq': message['seq'], 'rssBytes': rss_bytes(),
                 'gpuMemoryBytes': self.backend.gpu_reserved(), 'active': active, 'jobsDone': done,
+                'sessions': self.backend.sessions(),
             })
         elif kind == 'shutdown':
             threading.Thread(target=self.shutdown, args=(float(message.get('graceMs', 10000)),), daemon=True).start()
@@ -298,6 +352,7 @@ def first_line(error: BaseException) -> str:
 
 def options_from(env) -> Options:
     concurrency = max(1, int(env.get('COSYFLEET_WORKER_CONCURRENCY') or '1'))
+    level = getattr(logging, (env.get('COSYVOICE_PACKAGE_LOG_LEVEL') or 'WARNING').upper(), logging.WARNING)
     return Options(
         model_dir=env.get('COSYVOICE_MODEL_DIR') or 'pretrained_models/Fun-CosyVoice3-0.5B',
         load_vllm=flag(env, 'COSYVOICE_LOAD_VLLM'),
@@ -305,7 +360,7 @@ def options_from(env) -> Options:
         fp16=flag(env, 'COSYFLEET_FP16'),
         trt_concurrent=concurrency,
         stream=flag(env, 'COSYVOICE_STREAM', True),
-        empty_cache=flag(env, 'COSYVOICE_EMPTY_CACHE'),
+        log_level=level if isinstance(level, int) else logging.WARNING,
     )
 
 
@@ -330,7 +385,7 @@ def main() -> None:
     # Read from the start: a supervisor that goes away while the model loads must end us.
     threading.Thread(target=worker.read_loop, args=(sys.stdin.buffer,), daemon=True, name='stdin').start()
     try:
-        backend.load()
+        warnings = backend.load()
     except Exception as error:  # noqa: BLE001
         log('could not load the model:\n%s' % traceback.format_exc())
         writer.json({'type': 'fatal', 'message': 'could not load the model: %s: %s' % (type(error).__name__, first_line(error))})
@@ -346,7 +401,11 @@ def main() -> None:
             'voices': sorted(backend.presets),
         },
     })
+    for warning in warnings:
+        writer.json({'type': 'warning', **warning})
     worker.ready.set()
+    if worker.stall_s > 0:
+        threading.Thread(target=worker.watch, daemon=True, name='watchdog').start()
     threading.Event().wait()  # the reader thread or a shutdown ends the process
 
 

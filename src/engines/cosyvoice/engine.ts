@@ -135,8 +135,9 @@ export function cosyVoiceWorkerEnv(config: Config): Record<string, string> {
     COSYVOICE_LOAD_VLLM: bit(config.cosyvoiceLoadVllm),
     COSYVOICE_LOAD_TRT: bit(config.cosyvoiceLoadTrt),
     COSYVOICE_STREAM: bit(config.cosyvoiceStream),
-    COSYVOICE_EMPTY_CACHE: bit(config.cosyvoiceEmptyCache),
     COSYVOICE_BAD_AUDIO_LIMIT: String(config.cosyvoiceBadAudioLimit),
+    // The package logs every text piece at INFO and configures DEBUG itself: only cosyfleet's debug shows it.
+    COSYVOICE_PACKAGE_LOG_LEVEL: config.logLevel === 'debug' || config.logLevel === 'trace' ? 'DEBUG' : 'WARNING',
     // stderr lines reach the service log as they are written.
     PYTHONUNBUFFERED: '1',
     PYTHONIOENCODING: 'utf-8',
