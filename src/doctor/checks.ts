@@ -288,9 +288,9 @@ function remoteFix(engine: string): string {
     case 'cosyvoice-fastapi':
       return 'Start the official server (cd CosyVoice/runtime/python/fastapi && python server.py --port 50000 --model_dir <model dir>) and check COSYVOICE_URL points at it.';
     case 'triton':
-      return 'Start Triton with the cosyvoice3 model (runtime/triton_trtllm: bash run_cosyvoice3.sh) and check TRITON_URL (the gRPC port, 8001) and TRITON_MODEL.';
+      return 'Start Triton with the cosyvoice3 model (runtime/triton_trtllm: bash run_cosyvoice3.sh 0 3) and check TRITON_URL and TRITON_MODEL: that script serves gRPC on port 18001 (e.g. TRITON_URL=gpu-box:18001), and upstream\'s docker-compose.cosyvoice3.yml publishes 8000-8002, which reach nothing until it publishes 18001.';
     default:
-      return 'Start the server (e.g. vllm serve FunAudioLLM/Fun-CosyVoice3-0.5B-2512 --omni --port 8091 --trust-remote-code) and check OPENAI_SPEECH_URL and OPENAI_SPEECH_API_KEY.';
+      return 'Start the server (e.g. vllm serve FunAudioLLM/Fun-CosyVoice3-0.5B-2512 --omni --port 8091 --trust-remote-code) and check OPENAI_SPEECH_URL (e.g. http://gpu-box:8091/v1) and OPENAI_SPEECH_API_KEY.';
   }
 }
 

@@ -50,6 +50,7 @@ export const ERRORS = {
   forbidden: { status: 403, retryable: false, message: 'The admin key is wrong.' },
   worker_not_found: { status: 404, retryable: false, message: 'No worker with this id.' },
   engine_not_restartable: { status: 409, retryable: false, message: 'This engine cannot be restarted in place.' },
+  voice_transcript_conflict: { status: 409, retryable: false, message: 'The engine\'s server caches voices by transcript and already holds another voice with this transcript.' },
   planner_busy: { status: 429, retryable: true, message: 'The planner is busy; retry shortly.' },
   internal: { status: 500, retryable: true, message: 'Internal server error.' },
 } as const satisfies Record<string, ErrorSpec>;

@@ -8,9 +8,10 @@ import { runEngineConformance } from '../../src/engines/conformance.js';
 import { rms } from '../../src/audio/pcm.js';
 import { OpenAISpeechEngine } from '../../src/engines/remote/openai-speech.js';
 import type { RemoteSettings } from '../../src/engines/remote/base.js';
-import { FakeOpenAISpeechServer, SERVED_MODEL } from './fakes/openai-server.js';
+import { COSYVOICE3_PROMPT_PREFIX } from '../../src/engines/remote/cosyvoice3.js';
+import { FakeOpenAISpeechServer, SERVED_MODEL, VLLM_OMNI_STREAM_FLAG, type SpeechServerBehaviour } from './fakes/openai-server.js';
 import { StandInModel } from './fakes/model.js';
-import { collect, collectUntilError, makePrompt, testSettings } from './helpers.js';
+import { collect, collectUntilError, makePrompt, PROMPT_TEXT, testSettings } from './helpers.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -52,19 +53,23 @@ describe('openai-speech: what goes over the wire', () => {
   });
   after(() => engine.close());
 
-  it('named voices: model, input, voice, pcm, stream_format audio and the Bearer key', async () => {
+  it('named voices: model, input, voice, pcm, stream with stream_format audio, and the Bearer key', async () => {
     await collect(engine, { text: 'Hello there.', mode: 'preset', voice: 'alice', language: 'en', speed: 1 });
     const got = fake.received.at(-1);
-    assert.deepEqual(got?.body, { model: SERVED_MODEL, input: 'Hello there.', response_format: 'pcm', voice: 'alice', stream_format: 'audio' });
+    assert.deepEqual(got?.body, { model: SERVED_MODEL, input: 'Hello there.', response_format: 'pcm', voice: 'alice', stream_format: 'audio', stream: true });
+    assert.equal(got?.streamed, true);
     assert.equal(got?.authorization, `Bearer ${API_KEY}`);
   });
 
-  it('cloned voices: ref_audio as a 16 kHz WAV data URL and ref_text; another speed goes without stream_format', async () => {
+  it('cloned voices: ref_audio as a 16 kHz WAV data URL and ref_text with the v3 prefix; another speed goes without stream or stream_format', async () => {
     const prompt = await makePrompt(model);
     const pcm = await collect(engine, { text: 'Hello there.', mode: 'clone', voice: prompt.id, prompt, language: 'en', speed: 1.5 });
     assert.ok(rms(pcm) > 0.01);
     const got = fake.received.at(-1);
-    assert.equal(got?.body.ref_text, prompt.transcript);
+    assert.equal(got?.body.ref_text, `${COSYVOICE3_PROMPT_PREFIX}${prompt.transcript}`);
+    assert.equal(got?.promptText, `${COSYVOICE3_PROMPT_PREFIX}${prompt.transcript}`, 'the server does not add a second prefix');
+    assert.equal(got?.body.stream, undefined);
+    assert.equal(got?.streamed, false);
     assert.match(String(got?.body.ref_audio), /^data:audio\/wav;base64,/);
     assert.deepEqual(got?.prompt && { rate: got.prompt.sampleRate, channels: got.prompt.channels }, { rate: 16000, channels: 1 });
     assert.equal(got?.body.speed, 1.5);
@@ -108,6 +113,86 @@ describe('openai-speech: what goes over the wire', () => {
       assert.equal(fake.received.at(-1)?.body.instructions, '请非常开心地说一句话。');
     } finally {
       await instructing.close();
+    }
+  });
+});
+
+describe('openai-speech: what the server is, read at start', () => {
+  /** A stand-in with its own behaviour, and an engine started in front of it. */
+  async function against(behaviour: Partial<SpeechServerBehaviour>) {
+    await server();
+    const own = new FakeOpenAISpeechServer(model, { apiKey: API_KEY, uploadedVoices: ['alice'], behaviour });
+    await own.start();
+    const engine = engineFor({ url: own.url });
+    await engine.start();
+    return { own, engine, close: async () => { await engine.close(); await own.close(); } };
+  }
+  const hello = { text: 'Hello there, this is a test.', mode: 'preset' as const, voice: 'alice', language: 'en', speed: 1 };
+
+  it('reads GET /version and the request fields of /openapi.json; the description says so', async () => {
+    const { engine, close } = await against({});
+    try {
+      assert.equal(engine.server?.version, '0.0.0+current');
+      assert.ok(engine.server?.fields?.has('seed') && engine.server.fields.has('stream'));
+      // Nothing lacking: ready without a detail (a detail is what `cosyfleet doctor` warns about).
+      assert.deepEqual(engine.health(), { ready: true });
+      assert.match(engine.capabilities.description, /Server: version 0\.0\.0\+current \(GET \/version\); takes every field cosyfleet sends/);
+    } finally {
+      await close();
+    }
+  });
+
+  it('sends seed to a server that declares it, with no warning, and the model gets it', async () => {
+    const { own, engine, close } = await against({});
+    try {
+      assert.deepEqual(engine.check({ ...hello, seed: 7 }), []);
+      await collect(engine, { ...hello, seed: 7 });
+      const got = own.received.at(-1);
+      assert.equal(got?.body.seed, 7);
+      assert.equal(got?.seed, 7);
+    } finally {
+      await close();
+    }
+  });
+
+  it('a server without seed: seed_ignored, not sent, and health names what it lacks', async () => {
+    const { own, engine, close } = await against({ fields: ['input', 'model', 'voice', 'response_format', 'speed', 'stream', 'stream_format', 'ref_audio', 'ref_text', 'instructions'] });
+    try {
+      assert.deepEqual(engine.check({ ...hello, seed: 7 }).map((w) => w.code), ['seed_ignored']);
+      await collect(engine, { ...hello, seed: 7 });
+      assert.equal(own.received.at(-1)?.body.seed, undefined);
+      assert.match(engine.health().detail ?? '', /lacks seed \(seed_ignored\)/);
+    } finally {
+      await close();
+    }
+  });
+
+  it('a server that publishes no schema gets what vLLM-Omni takes, the seed marked as unverified', async () => {
+    const { own, engine, close } = await against({ openapi: false, version: null });
+    try {
+      assert.equal(engine.server?.fields, null);
+      assert.deepEqual(engine.check({ ...hello, seed: 7 }).map((w) => w.code), ['seed_not_reproducible']);
+      await collect(engine, { ...hello, seed: 7 });
+      const got = own.received.at(-1);
+      assert.deepEqual([got?.body.seed, got?.body.stream, got?.body.stream_format], [7, true, 'audio']);
+      assert.match(engine.health().detail ?? '', /no GET \/version; publishes no request schema/);
+    } finally {
+      await close();
+    }
+  });
+
+  it('an earlier vLLM-Omni that streams only on stream: true and passes ref_text as it comes: still streamed, and the reference is not re-spoken', async () => {
+    const { own, engine, close } = await against(VLLM_OMNI_STREAM_FLAG);
+    try {
+      await collect(engine, hello);
+      assert.equal(own.received.at(-1)?.streamed, true, 'streamed as decoded');
+      const prompt = await makePrompt(model);
+      await collect(engine, { text: 'Only this sentence.', mode: 'clone', voice: prompt.id, prompt, language: 'en', speed: 1 });
+      const got = own.received.at(-1);
+      assert.equal(got?.promptText, `${COSYVOICE3_PROMPT_PREFIX}${PROMPT_TEXT}`);
+      assert.equal(got?.spoken, 'Only this sentence.', 'the model speaks the input only');
+    } finally {
+      await close();
     }
   });
 });
@@ -165,7 +250,12 @@ describe('openai-speech in front of a real OpenAI-compatible server (cosyfleet w
     try {
       await engine.start();
       assert.equal(engine.health().ready, true);
-      const pcm = await collect(engine, { text: 'Hello from one cosyfleet to another.', mode: 'preset', voice: 'sam', language: 'en', speed: 1 });
+      // Its /openapi.json declares no seed, stream, ref_audio or ref_text (the route refuses unknown fields).
+      assert.match(engine.health().detail ?? '', /lacks stream \(sent without it\), seed \(seed_ignored\), ref_audio/);
+      assert.deepEqual(engine.check({ text: 'Hi.', mode: 'preset', voice: 'sam', language: 'en', speed: 1, seed: 3 }).map((w) => w.code), ['seed_ignored']);
+      const prompt = await makePrompt(model);
+      assert.throws(() => engine.check({ text: 'Hi.', mode: 'clone', voice: prompt.id, prompt, language: 'en', speed: 1 }), { code: 'invalid_value', message: /takes no ref_audio\/ref_text/ });
+      const pcm = await collect(engine, { text: 'Hello from one cosyfleet to another.', mode: 'preset', voice: 'sam', language: 'en', speed: 1, seed: 3 });
       const seconds = pcm.length / 24000;
       assert.ok(seconds > 1 && rms(pcm) > 0.01, `${seconds} s`);
       // The upstream's own speed handling (espeak's rate) shows through.

@@ -12,10 +12,14 @@ import { rms } from '../../src/audio/pcm.js';
 import { COSYVOICE3_PROMPT_PREFIX } from '../../src/engines/remote/cosyvoice3.js';
 import { TritonEngine } from '../../src/engines/remote/triton.js';
 import type { RemoteSettings } from '../../src/engines/remote/base.js';
-import { FakeTritonServer, MODEL_NAME } from './fakes/triton-server.js';
+import type { VoicePrompt } from '../../src/engines/engine.js';
+import { AppError } from '../../src/errors/app-error.js';
+import { audioFingerprint, FakeTritonServer, MODEL_NAME } from './fakes/triton-server.js';
 import { StandInModel } from './fakes/model.js';
 import { collect, collectUntilError, makePrompt, PROMPT_TEXT, recordingWav, testSettings } from './helpers.js';
 import { waitFor } from '../helpers/wait.js';
+import { postJson, startTestServer } from '../helpers/server.js';
+import { expectError, uploadVoice } from '../helpers/voices.js';
 
 const model = new StandInModel();
 const fake = new FakeTritonServer(model);
@@ -185,6 +189,136 @@ describe('triton: health from ServerReady and ModelReady', () => {
     } finally {
       own.stop();
       await engine.close();
+    }
+  });
+});
+
+// Many products have every speaker read the same enrolment script, so voices sharing a transcript
+// are ordinary; the official model caches prompt features by transcript alone (model.py
+// `_prepare_prompt`, `speaker_cache[reference_text]`), which the fake mirrors.
+describe('triton: voices that share a transcript', () => {
+  const SCRIPT = 'Please call Stella and ask her to bring these things with her from the store.';
+  /** A cloned voice whose recording says `spoken` while its transcript is `transcript`. */
+  const voice = async (id: string, spoken: string, transcript = SCRIPT, version = 1): Promise<VoicePrompt> => ({ ...(await makePrompt(model, id, spoken)), transcript, version });
+  const speakAs = (prompt: VoicePrompt) => ({ text: 'Hello from the second speaker.', mode: 'clone' as const, voice: prompt.id, prompt, language: 'en', speed: 1 });
+  let own: FakeTritonServer;
+  before(async () => {
+    await server();
+    own = new FakeTritonServer(model);
+    await own.start();
+  });
+  after(() => own.stop());
+  /** Runs fn with a started engine in front of this block's own server (a fresh engine: a cosyfleet that knows nothing yet). */
+  const withEngine = async (fn: (engine: TritonEngine) => Promise<void>) => {
+    const engine = engineFor({}, own.address);
+    await engine.start();
+    try {
+      await fn(engine);
+    } finally {
+      await engine.close();
+    }
+  };
+
+  it('upstream behaviour: a second voice with the same transcript is spoken with the first one\'s recording', async () => {
+    // Two cosyfleet processes (or one restarted) cannot know what the other sent; the server
+    // answers the second voice from its cache anyway.
+    const first = await voice('voice_sharedscript0001', 'The first speaker reads the enrolment script in her own voice.');
+    const second = await voice('voice_sharedscript0002', 'A second speaker, quite different, reads the very same script.');
+    for (const prompt of [first, second]) await withEngine(async (engine) => void (await collect(engine, speakAs(prompt))));
+    const got = own.received.at(-1);
+    assert.equal(got?.sentAudio, audioFingerprint(await second.loadAudio()));
+    assert.equal(got?.speakerAudio, audioFingerprint(await first.loadAudio()), 'spoken with the first voice\'s recording');
+  });
+
+  it('refuses a second voice with the same transcript before sending anything, naming the first and the fix', async () => {
+    await withEngine(async (engine) => {
+      const first = await voice('voice_enrolmentspk0001', 'The first speaker reads the enrolment script in her own voice.', `${SCRIPT} (one)`);
+      const second = await voice('voice_enrolmentspk0002', 'A second speaker, quite different, reads the very same script.', `${SCRIPT} (one)`);
+      assert.ok(rms(await collect(engine, speakAs(first))) > 0.01);
+      const sent = own.received.length;
+      assert.throws(() => engine.check(speakAs(second)), (err: unknown) => {
+        assert.ok(err instanceof AppError);
+        assert.equal(err.code, 'voice_transcript_conflict');
+        assert.equal(err.status, 409);
+        assert.equal(err.param, 'voice');
+        assert.match(err.message, /same transcript as voice "voice_enrolmentspk0001" \(version 1\)/);
+        assert.match(err.message, /transcript of its own.*restart the Triton server/);
+        return true;
+      });
+      const { samples, error } = await collectUntilError(engine, speakAs(second));
+      assert.equal(error.code, 'voice_transcript_conflict');
+      assert.equal(samples, 0);
+      assert.equal(own.received.length, sent, 'nothing reached the server');
+      // The first voice keeps working, and a transcript that differs at all is another cache entry.
+      await collect(engine, speakAs(first));
+      await collect(engine, speakAs({ ...second, transcript: `${SCRIPT} (one).` }));
+      assert.equal(own.received.at(-1)?.speakerAudio, audioFingerprint(await second.loadAudio()));
+    });
+  });
+
+  it('refuses a new version of a voice whose transcript did not change', async () => {
+    await withEngine(async (engine) => {
+      const v1 = await voice('voice_rerecordedvoice1', 'The first recording of this voice, made on a noisy day.', `${SCRIPT} (two)`);
+      const v2 = await voice('voice_rerecordedvoice1', 'The second recording of this voice, made in a quiet room.', `${SCRIPT} (two)`, 2);
+      await collect(engine, speakAs(v1));
+      assert.throws(() => engine.check(speakAs(v2)), { code: 'voice_transcript_conflict', message: /version 1 of the same voice/ });
+    });
+  });
+
+  it('two requests racing with one transcript: the first sent speaks, the other is refused before any audio', async () => {
+    await withEngine(async (engine) => {
+      const a = await voice('voice_racingvoice00001', 'The first speaker reads the enrolment script in her own voice.', `${SCRIPT} (three)`);
+      const b = await voice('voice_racingvoice00002', 'A second speaker, quite different, reads the very same script.', `${SCRIPT} (three)`);
+      // Both pass check() (nothing sent yet); the key is claimed when a segment is sent.
+      assert.deepEqual(engine.check(speakAs(a)), []);
+      assert.deepEqual(engine.check(speakAs(b)), []);
+      const results = await Promise.allSettled([collect(engine, speakAs(a)), collect(engine, speakAs(b))]);
+      assert.equal(results[0].status, 'fulfilled');
+      assert.equal(results[1].status, 'rejected');
+      assert.equal(((results[1] as PromiseRejectedResult).reason as AppError).code, 'voice_transcript_conflict');
+      assert.equal(own.received.filter((r) => r.referenceText.endsWith('(three)')).length, 1);
+    });
+  });
+
+  it('a REMOTE_VOICES_DIR voice owns its transcript from the start; two of them sharing one stop start()', async () => {
+    await withEngine(async (engine) => {
+      // narrator (REMOTE_VOICES_DIR, transcript PROMPT_TEXT) was never spoken, and still wins.
+      const copy = await voice('voice_narratorcopycat1', 'Someone else reads the narrator\'s transcript.', PROMPT_TEXT);
+      assert.throws(() => engine.check(speakAs(copy)), { code: 'voice_transcript_conflict', message: /the reference voice "narrator" from REMOTE_VOICES_DIR/ });
+    });
+    const dir = await mkdtemp(join(tmpdir(), 'cosyfleet-voices-'));
+    try {
+      for (const name of ['alice', 'bob']) {
+        await writeFile(join(dir, `${name}.wav`), await recordingWav(model, `${name} reads the enrolment script aloud, slowly and clearly.`));
+        await writeFile(join(dir, `${name}.txt`), SCRIPT);
+      }
+      const twins = engineFor({ voicesDir: dir }, own.address);
+      try {
+        await assert.rejects(twins.start(), /REMOTE_VOICES_DIR: "bob" and "alice" have the same transcript/);
+      } finally {
+        await twins.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('over HTTP: 409 voice_transcript_conflict in JSON, before any audio, even for a streamed request', async () => {
+    const service = await startTestServer({ engine: 'triton', tritonUrl: own.address });
+    try {
+      const ids: string[] = [];
+      for (const spoken of ['The first speaker reads the enrolment script in her own voice.', 'A second speaker, quite different, reads the very same script.']) {
+        const res = await uploadVoice(service.url, { audio: { bytes: await recordingWav(model, spoken), filename: 'me.wav', type: 'audio/wav' }, fields: { transcript: `${SCRIPT} (four)` } });
+        assert.equal(res.status, 201, await res.clone().text());
+        ids.push(((await res.json()) as { id: string }).id);
+      }
+      const first = await postJson(`${service.url}/v1/tts`, { text: 'Hello there.', voice: ids[0], language: 'en', stream: true });
+      assert.equal(first.status, 200, await first.clone().text());
+      await first.arrayBuffer();
+      const error = await expectError(await postJson(`${service.url}/v1/tts`, { text: 'Hello there.', voice: ids[1], language: 'en', stream: true }), 409, 'voice_transcript_conflict', 'voice');
+      assert.match(error.message, new RegExp(`same transcript as voice "${ids[0]}"`));
+    } finally {
+      await service.close();
     }
   });
 });

@@ -24,7 +24,7 @@ import { backoffDelay, HealthMonitor, sleep } from './health.js';
 import type { HttpTimeouts } from './http.js';
 import { encodeWav } from './pcm.js';
 import { resampleAll } from '../../audio/resample.js';
-import { loadReferenceVoices } from './reference-voices.js';
+import { loadReferenceVoices, type ReferenceVoice } from './reference-voices.js';
 
 export interface RemoteSettings {
   readonly concurrency: number;
@@ -95,13 +95,17 @@ export abstract class RemoteEngine implements Engine {
   protected abstract prepare(request: SynthesisRequest, speaker: Speaker): RemoteJob;
   /** Releases connections. */
   protected abstract closeTransport(): void;
+  /** Called once at start with the REMOTE_VOICES_DIR voices; throwing (an Error naming the files) stops start. */
+  protected referenceVoicesLoaded(_voices: readonly ReferenceVoice[]): void {}
 
   start(): Promise<void> {
     this.started ??= (async () => {
-      for (const v of await loadReferenceVoices(this.settings.voicesDir)) {
+      const references = await loadReferenceVoices(this.settings.voicesDir);
+      for (const v of references) {
         if (this.presets.has(v.name)) throw new Error(`REMOTE_VOICES_DIR: voice "${v.name}" is also configured as a remote voice name`);
         this.presets.set(v.name, { kind: 'prompt', prompt: v.prompt });
       }
+      this.referenceVoicesLoaded(references);
       await this.monitor.start();
       const health = this.monitor.health();
       if (!health.ready) this.settings.log?.warn({ engine: this.capabilities.name, detail: health.detail }, 'remote engine server is not ready');

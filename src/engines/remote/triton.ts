@@ -10,13 +10,26 @@
 // until the one flagged `triton_final_response` (decoupled mode streams several; the offline mode
 // answers once). The model only clones: it has no speaker ids, no instruction, speed or seed
 // input, so presets are reference recordings (REMOTE_VOICES_DIR). Health is ServerReady +
-// ModelReady.
+// ModelReady. The official run_cosyvoice3.sh (stage 3) serves gRPC on 18001, not Triton's 8001.
+//
+// The model caches prompt features by transcript alone (FunAudioLLM/CosyVoice@ace7c47,
+// model_repo_cosyvoice3/cosyvoice3/1/model.py `_prepare_prompt`: `speaker_cache[reference_text]`
+// after adding the v3 prefix when `<|endofprompt|>` is absent; never evicted, one cache per BLS
+// instance process). A second voice with the same transcript would be spoken with the first
+// one's recording, so this engine remembers which voice (id and version) each transcript was sent
+// for and refuses another with `voice_transcript_conflict` before any audio. It refuses rather
+// than disambiguates: the only invisible variation found (moving the split between
+// reference_text and target_text, which model.py only concatenates) leans on an undocumented
+// detail of model.py, and any assignment of splits to voices either depends on request order
+// (wrong after a cosyfleet restart) or collides.
 import type { Logger } from 'pino';
 import type { Config } from '../../config/config.js';
 import { parseGrpcTarget } from '../../config/remote.js';
-import { type EngineCapabilities, type SynthesisRequest } from '../engine.js';
+import { type EngineCapabilities, type SynthesisRequest, type VoicePrompt } from '../engine.js';
+import { AppError } from '../../errors/app-error.js';
 import { RemoteEngine, remoteSettings, type RemoteJob, type RemoteSettings, type Speaker } from './base.js';
-import { cosyVoice3Capabilities } from './cosyvoice3.js';
+import { cosyVoice3Capabilities, withPromptPrefix } from './cosyvoice3.js';
+import type { ReferenceVoice } from './reference-voices.js';
 import { TritonClient } from './kserve/client.js';
 import { encodeBytesElements, encodeFp32, encodeInt32, type ModelInferRequest } from './kserve/protocol.js';
 
@@ -33,9 +46,29 @@ export function tritonOptions(config: Config, log?: Logger): TritonOptions {
 
 export const TRITON_OUTPUT = 'waveform';
 
+/** The key model.py's speaker cache uses for a transcript: the transcript with the v3 prefix, unless it has `<|endofprompt|>`. */
+export function tritonSpeakerKey(transcript: string): string {
+  return withPromptPrefix(transcript);
+}
+
+/** Who a transcript was sent for: the voice whose recording Triton's cache holds under it. */
+interface TranscriptOwner {
+  readonly id: string;
+  readonly version: number;
+  /** A REMOTE_VOICES_DIR voice: reserved at start, so it wins whatever order requests come in. */
+  readonly preset: boolean;
+}
+
 export class TritonEngine extends RemoteEngine {
   readonly capabilities: EngineCapabilities;
   private readonly client: TritonClient;
+  /**
+   * Speaker-cache key -> the voice it belongs to on this server. Per engine (one Triton server);
+   * claimed synchronously just before a segment is sent, so concurrent requests cannot both claim
+   * a key. Kept for the engine's life: Triton keeps its cache until it restarts, and cosyfleet
+   * cannot see that (nor what other clients or an earlier cosyfleet process sent).
+   */
+  private readonly owners = new Map<string, TranscriptOwner>();
 
   constructor(private readonly options: TritonOptions) {
     const target = parseGrpcTarget(options.url);
@@ -65,14 +98,55 @@ export class TritonEngine extends RemoteEngine {
       warnings.push({ code: 'speed_ignored', message: 'The Triton cosyvoice3 model has no speed input; spoke at speed 1.0.', param: 'speed' });
     }
     const prompt = speaker.prompt;
+    const key = tritonSpeakerKey(prompt.transcript);
+    this.claim(key, prompt, false);
     return {
       warnings,
-      open: (signal) => this.infer(request, prompt.transcript, () => this.promptAudio(prompt), signal),
+      open: (signal) => {
+        this.claim(key, prompt, true);
+        return this.infer(request, prompt.transcript, () => this.promptAudio(prompt), signal);
+      },
     };
+  }
+
+  protected override referenceVoicesLoaded(voices: readonly ReferenceVoice[]): void {
+    for (const v of voices) {
+      const key = tritonSpeakerKey(v.prompt.transcript);
+      const other = this.owners.get(key);
+      if (other) {
+        throw new Error(
+          `REMOTE_VOICES_DIR: "${v.name}" and "${other.id}" have the same transcript, and the Triton cosyvoice3 model caches prompts by transcript alone (it would speak both with one recording); give each its own transcript.`,
+        );
+      }
+      this.owners.set(key, { id: v.name, version: v.prompt.version, preset: true });
+    }
   }
 
   protected closeTransport(): void {
     this.client.close();
+  }
+
+  /** Refuses a voice whose cache key belongs to another voice (or version); with `take`, records it as the key's owner. */
+  private claim(key: string, prompt: VoicePrompt, take: boolean): void {
+    const other = this.owners.get(key);
+    if (!other) {
+      if (take) this.owners.set(key, { id: prompt.id, version: prompt.version, preset: false });
+      return;
+    }
+    if (other.id === prompt.id && other.version === prompt.version) return;
+    const holder = other.preset
+      ? `the reference voice "${other.id}" from REMOTE_VOICES_DIR`
+      : other.id === prompt.id
+        ? `version ${other.version} of the same voice, already sent to this Triton server`
+        : `voice "${other.id}" (version ${other.version}), already sent to this Triton server`;
+    const fix = other.preset
+      ? `Give "${prompt.id}" a transcript of its own (any difference, even punctuation, is a separate cache entry).`
+      : `Give "${prompt.id}" a transcript of its own (any difference, even punctuation, is a separate cache entry), or restart the Triton server to clear its cache and then restart cosyfleet.`;
+    throw new AppError(
+      'voice_transcript_conflict',
+      `Voice "${prompt.id}" (version ${prompt.version}) has the same transcript as ${holder}; the Triton cosyvoice3 model caches prompts by transcript alone and would answer with that voice's recording. ${fix}`,
+      { param: 'voice' },
+    );
   }
 
   private async *infer(request: SynthesisRequest, transcript: string, audio: () => Promise<{ samples: Float32Array }>, signal: AbortSignal): AsyncGenerator<Float32Array> {

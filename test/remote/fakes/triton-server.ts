@@ -6,12 +6,16 @@
 //    reference_wav_len INT32 [1,1], reference_text and target_text BYTES [1,1], target_text
 //    required; max_batch_size > 0 adds the batch dimension), decodes raw_input_contents,
 //    prefixes reference_text with CosyVoice3's system prompt when it lacks <|endofprompt|>, and
-//    caches speakers by reference_text as model.py does;
+//    caches speakers by reference_text as model.py does (FunAudioLLM/CosyVoice@ace7c47
+//    `_prepare_prompt`): a cached transcript's features are used whatever reference_wav came
+//    with the request, so a second voice with the same transcript is spoken with the first
+//    one's recording (each request records which recording it was spoken with);
 //  - decoupled mode sends one `waveform` FP32 [1, n] response per chunk, then (when the request
 //    set triton_enable_empty_final_response) an empty response flagged triton_final_response;
 //    offline mode sends one response; a model exception becomes an error_message response
 //    followed by the final flag, as in model.py's except branch.
 // The model behind it is the espeak stand-in (fakes/model.ts).
+import { createHash } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import {
   ENABLE_EMPTY_FINAL_RESPONSE,
@@ -39,6 +43,15 @@ export interface ReceivedTritonRequest {
   referenceLength: number;
   targetText: string;
   finalResponseRequested: boolean;
+  /** Fingerprint of the reference_wav the request carried (null without one). */
+  sentAudio: string | null;
+  /** Fingerprint of the recording whose cached features the model spoke with. */
+  speakerAudio: string;
+}
+
+/** A short fingerprint of 16 kHz prompt samples, to tell recordings apart in tests. */
+export function audioFingerprint(samples: Float32Array): string {
+  return createHash('sha256').update(Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength)).digest('hex').slice(0, 16);
 }
 
 const INPUTS: Record<string, { datatype: string; dims: number[]; optional: boolean }> = {
@@ -53,8 +66,8 @@ class ModelError extends Error {}
 export class FakeTritonServer {
   private server: grpc.Server | null = null;
   readonly received: ReceivedTritonRequest[] = [];
-  /** model.py's speaker cache: prompt text -> reference length it was computed from. */
-  readonly speakerCache = new Map<string, number>();
+  /** model.py's speaker cache: prompt text -> the recording (length, fingerprint) its features came from. */
+  readonly speakerCache = new Map<string, { length: number; audio: string }>();
   faults: Faults = noFaults();
   decoupled = true;
   modelReady = true;
@@ -148,15 +161,19 @@ export class FakeTritonServer {
       let referenceText = inputs.has('reference_text') ? (decodeBytesElements(inputs.get('reference_text') as Buffer)[0] as string) : '';
       if (!referenceText.includes(END_OF_PROMPT)) referenceText = COSYVOICE3_PROMPT_PREFIX + referenceText;
       const targetText = decodeBytesElements(inputs.get('target_text') as Buffer)[0] as string;
-      let length = 0;
-      if (!this.speakerCache.has(referenceText)) {
-        if (!inputs.has('reference_wav') || !inputs.has('reference_wav_len')) throw new ModelError("'NoneType' object has no attribute 'as_numpy'");
+      let sentAudio: string | null = null;
+      if (inputs.has('reference_wav') && inputs.has('reference_wav_len')) {
         const wav = decodeFp32(inputs.get('reference_wav') as Buffer);
-        length = decodeInt32(inputs.get('reference_wav_len') as Buffer)[0] as number;
-        if (length > wav.length) throw new ModelError('reference_wav_len exceeds reference_wav');
-        this.speakerCache.set(referenceText, length);
-      } else length = this.speakerCache.get(referenceText) as number;
-      this.received.push({ id, referenceText, referenceSeconds: length / 16000, referenceLength: length, targetText, finalResponseRequested: wantsFinal });
+        const sentLength = decodeInt32(inputs.get('reference_wav_len') as Buffer)[0] as number;
+        if (sentLength > wav.length) throw new ModelError('reference_wav_len exceeds reference_wav');
+        sentAudio = audioFingerprint(wav.subarray(0, sentLength));
+        // model.py looks in its cache first and only computes features on a miss.
+        if (!this.speakerCache.has(referenceText)) this.speakerCache.set(referenceText, { length: sentLength, audio: sentAudio });
+      }
+      const speaker = this.speakerCache.get(referenceText);
+      if (!speaker) throw new ModelError("'NoneType' object has no attribute 'as_numpy'");
+      const length = speaker.length;
+      this.received.push({ id, referenceText, referenceSeconds: length / 16000, referenceLength: length, targetText, finalResponseRequested: wantsFinal, sentAudio, speakerAudio: speaker.audio });
 
       if (faults.failBeforeAudio > 0) {
         faults.failBeforeAudio--;
