@@ -274,6 +274,8 @@ async function checkRemote(config: Config): Promise<CheckResult> {
     engine = createEngine(config, pino({ level: 'silent' }));
     await engine.start();
     const health = engine.health();
+    // Ready with a detail: the server works but cannot do everything (upstream's FastAPI server).
+    if (health.ready && health.detail) return { id, title, status: 'warn', detail: `Reachable and ready, but: ${health.detail}`, fix: remoteFix(config.engine) };
     if (health.ready) return { id, title, status: 'ok', detail: `${engine.capabilities.description} Reachable and ready.` };
     return { id, title, status: 'fail', detail: health.detail ?? 'not ready', fix: remoteFix(config.engine) };
   } catch (err) {
@@ -286,7 +288,10 @@ async function checkRemote(config: Config): Promise<CheckResult> {
 function remoteFix(engine: string): string {
   switch (engine) {
     case 'cosyvoice-fastapi':
-      return 'Start the official server (cd CosyVoice/runtime/python/fastapi && python server.py --port 50000 --model_dir <model dir>) and check COSYVOICE_URL points at it.';
+      return (
+        "Run cosyfleet's patched server in the CosyVoice environment (PYTHONPATH=/path/to/CosyVoice:/path/to/CosyVoice/third_party/Matcha-TTS python workers/cosyvoice/fastapi_server.py --port 50000 --host 0.0.0.0 --model_dir <model dir>, " +
+        "or docker compose --profile fastapi up -d cosyvoice-fastapi) and check COSYVOICE_URL points at it. Upstream's runtime/python/fastapi/server.py serves only saved speakers with CosyVoice3 (FunAudioLLM/CosyVoice issue #1805)."
+      );
     case 'triton':
       return 'Start Triton with the cosyvoice3 model (runtime/triton_trtllm: bash run_cosyvoice3.sh 0 3) and check TRITON_URL and TRITON_MODEL: that script serves gRPC on port 18001 (e.g. TRITON_URL=gpu-box:18001), and upstream\'s docker-compose.cosyvoice3.yml publishes 8000-8002, which reach nothing until it publishes 18001.';
     default:

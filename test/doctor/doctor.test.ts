@@ -190,13 +190,17 @@ describe('cosyfleet doctor', () => {
   describe('with a remote engine', () => {
     const model = new StandInModel();
     let fake: FakeFastApiServer;
+    let upstream: FakeFastApiServer;
     before(async () => {
       await model.start();
-      fake = new FakeFastApiServer(model);
+      fake = new FakeFastApiServer(model, { flavour: 'patched' });
       await fake.start();
+      upstream = new FakeFastApiServer(model, { flavour: 'upstream' });
+      await upstream.start();
     });
     after(async () => {
       await fake.close();
+      await upstream.close();
       await model.close();
     });
 
@@ -215,8 +219,18 @@ describe('cosyfleet doctor', () => {
       const remote = byId(report, 'remote-server');
       assert.equal(remote.status, 'fail');
       assert.match(remote.detail, /ECONNREFUSED/);
-      assert.match(remote.fix ?? '', /server\.py --port 50000/);
+      assert.match(remote.fix ?? '', /workers\/cosyvoice\/fastapi_server\.py --port 50000/);
       assert.equal(report.ok, false);
+    });
+
+    it("warns about upstream's FastAPI server: reachable, but its prompt routes fail on CosyVoice3 (#1805)", async () => {
+      const report = await runDoctor({ config: configFor({ engine: 'cosyvoice-fastapi', cosyvoiceUrl: upstream.url, cosyvoiceModelDir: join(root, 'nowhere') }), env: { PATH: await binDir({}) } });
+      const remote = byId(report, 'remote-server');
+      assert.equal(remote.status, 'warn');
+      assert.match(remote.detail, /Reachable and ready, but: .*runtime\/python\/fastapi\/server\.py.*FunAudioLLM\/CosyVoice issue #1805/);
+      assert.match(remote.detail, /patched server \(workers\/cosyvoice\/fastapi_server\.py\)/);
+      assert.match(remote.fix ?? '', /workers\/cosyvoice\/fastapi_server\.py --port 50000/);
+      assert.equal(report.ok, true, 'a warning, not a failure: saved speakers still work');
     });
   });
 
