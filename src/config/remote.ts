@@ -47,7 +47,7 @@ export function parseGrpcTarget(value: string): GrpcTarget {
 /** Each remote engine's address setting: its env var, flag, config key and parser. */
 const ADDRESSES = [
   { engine: 'cosyvoice-fastapi', key: 'cosyvoiceUrl', env: 'COSYVOICE_URL', flag: '--cosyvoice-url', parse: parseHttpBase, example: 'http://gpu-box:50000' },
-  { engine: 'triton', key: 'tritonUrl', env: 'TRITON_URL', flag: '--triton-url', parse: parseGrpcTarget, example: 'gpu-box:8001' },
+  { engine: 'triton', key: 'tritonUrl', env: 'TRITON_URL', flag: '--triton-url', parse: parseGrpcTarget, example: 'gpu-box:18001' },
   { engine: 'openai-speech', key: 'openaiSpeechUrl', env: 'OPENAI_SPEECH_URL', flag: '--openai-speech-url', parse: parseHttpBase, example: 'http://gpu-box:8091/v1' },
 ] as const;
 

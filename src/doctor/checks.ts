@@ -7,6 +7,7 @@ import pino from 'pino';
 import type { Config } from '../config/config.js';
 import { createEngine } from '../engines/registry.js';
 import { inspectModelDir, REQUIRED_MODEL_FILES } from './model-files.js';
+import { checkPreflight } from './preflight.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -109,6 +110,7 @@ export async function runDoctor(ctx: DoctorContext): Promise<DoctorReport> {
   const facts = python.found ? await probePython(config.cosyvoicePython, run) : null;
   checks.push(checkPackage(facts, python.found), checkTorch(facts, python.found));
   checks.push(await checkModelDir(config.cosyvoiceModelDir));
+  if (python.found) checks.push(...(await checkPreflight(config, run)));
   checks.push(await checkGpus(run));
   if (remote) checks.push(await checkRemote(config));
 

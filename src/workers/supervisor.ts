@@ -136,6 +136,8 @@ interface Slot {
   backoffTimer: NodeJS.Timeout | null;
   stableTimer: NodeJS.Timeout | null;
   restarts: { at: string; reason: string; worker: string }[];
+  /** Why the last failed start failed: the worker's own `fatal` message when it sent one. */
+  lastFailure: string | null;
 }
 
 /** One segment of a pending engine call. */
@@ -196,6 +198,7 @@ export class Supervisor extends EventEmitter {
       backoffTimer: null,
       stableTimer: null,
       restarts: [],
+      lastFailure: null,
     }));
   }
 
@@ -220,7 +223,7 @@ export class Supervisor extends EventEmitter {
         const wait = s.backoffUntil === null ? 0 : Math.max(0, s.backoffUntil - Date.now());
         return {
           ready: false,
-          detail: `${looping.length} of ${this.slots.length} worker slot(s) crash-looping (slot ${s.index}: ${s.failures} failed starts; next start in ${(wait / 1000).toFixed(1)} s)`,
+          detail: `${looping.length} of ${this.slots.length} worker slot(s) crash-looping (slot ${s.index}: ${s.failures} failed starts; next start in ${(wait / 1000).toFixed(1)} s)${s.lastFailure ? `: ${s.lastFailure}` : ''}`,
         };
       }
       return { ready: false, detail: 'worker processes are starting' };
@@ -424,6 +427,7 @@ export class Supervisor extends EventEmitter {
     // request must back off like one that cannot load.
     const failedStart = !info.wasReady || info.jobsDone === 0;
     slot.failures = failedStart ? slot.failures + 1 : 0;
+    slot.lastFailure = failedStart ? (worker.fatal ?? info.reason) : null;
     this.recordRestart(slot, worker, info.reason);
     if (!slot.next) this.scheduleSpawn(slot);
     this.dispatch();

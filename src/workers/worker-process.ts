@@ -89,6 +89,8 @@ export class WorkerProcess extends EventEmitter {
   gpuLastJob: WireGpuMemory | null = null;
   /** What the worker asked operators to know (`fp16_unsafe`...), newest last. */
   readonly warnings: { code: string; message: string; at: string }[] = [];
+  /** What the worker said in its `fatal` message before it ended (a model that cannot load says why). */
+  fatal: string | null = null;
   /** Set when the supervisor decided to replace this worker, and why. */
   retireReason: string | null = null;
   exit: ExitInfo | null = null;
@@ -332,6 +334,7 @@ export class WorkerProcess extends EventEmitter {
         return;
       }
       case 'fatal':
+        this.fatal = String(m.message).slice(0, 1000);
         this.log('error', { worker: this.id, message: m.message }, 'worker reported a fatal error');
         return;
       case 'recycle':

@@ -21,8 +21,11 @@ const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 
 const GOOD_FACTS = { cosyvoice: '/opt/CosyVoice/cosyvoice/__init__.py', automodel: true, torch: '2.3.1+cu121', torch_cuda: '12.1', cuda_available: true, devices: [{ name: 'NVIDIA L4', bf16: true }] };
 
+/** What workers/cosyvoice/preflight.py prints on a ready machine (the stub's default answer). */
+const GOOD_PREFLIGHT = { modelDir: [], normalizer: { ok: true, source: 'modelscope-cache', detail: 'wetext grammars cached at /opt/modelscope/hub/pengzhendong/wetext' } };
+
 interface Stubs {
-  python?: { version?: string; facts?: object; probeStderr?: string };
+  python?: { version?: string; facts?: object; probeStderr?: string; preflight?: object };
   nvidiaSmi?: { stdout?: string; fail?: string };
 }
 
@@ -40,7 +43,8 @@ async function binDir(stubs: Stubs): Promise<string> {
   if (stubs.python) {
     const p = stubs.python;
     const probe = p.facts ? `printf '%s\\n' ${quote(JSON.stringify(p.facts))}\nexit 0` : `printf '%s\\n' ${quote(p.probeStderr ?? 'boom')} >&2\nexit 1`;
-    await script(dir, 'python3', `if [ "$1" = "--version" ]; then echo "Python ${p.version ?? '3.10.14'}"; exit 0; fi\nif [ "$1" = "-c" ]; then\n${probe}\nfi\nexit 2`);
+    const preflight = `printf '%s\\n' ${quote(JSON.stringify(p.preflight ?? GOOD_PREFLIGHT))}\nexit 0`;
+    await script(dir, 'python3', `if [ "$1" = "--version" ]; then echo "Python ${p.version ?? '3.10.14'}"; exit 0; fi\nif [ "$1" = "-c" ]; then\n${probe}\nfi\ncase "$1" in *preflight.py) ${preflight};; esac\nexit 2`);
   }
   if (stubs.nvidiaSmi) {
     const n = stubs.nvidiaSmi;
@@ -100,6 +104,8 @@ describe('cosyfleet doctor', () => {
       ['cosyvoice-package', 'ok'],
       ['torch-cuda', 'ok'],
       ['model-dir', 'ok'],
+      ['model-writes', 'ok'],
+      ['text-normalizer', 'ok'],
       ['gpu', 'ok'],
     ]);
     assert.equal(report.ok, true);
@@ -234,6 +240,36 @@ describe('cosyfleet doctor', () => {
     });
   });
 
+  describe('the worker\'s preflight, run for real by this machine\'s python3 (with the stand-in package on its path)', () => {
+    const standin = fileURLToPath(new URL('../cosyvoice/standin', import.meta.url));
+
+    it('a read-only model directory that TensorRT would build into fails, naming the plan; the offline normalizer warns with the fetch command', async () => {
+      const cache = join(root, `modelscope-${++counter}`);
+      await mkdir(cache);
+      // procfs refuses new files even to root, as a read-only mount does.
+      const config = configFor({ cosyvoiceModelDir: '/proc', cosyvoiceLoadTrt: true, cosyvoicePythonPath: standin });
+      const report = await runDoctor({ config, env: { PATH: process.env.PATH ?? '', MODELSCOPE_CACHE: cache, HOME: cache } });
+      const writes = byId(report, 'model-writes');
+      assert.equal(writes.status, 'fail', writes.detail);
+      assert.match(writes.detail, /read-only, but COSYVOICE_LOAD_TRT=1 builds the TensorRT plan flow\.decoder\.estimator\.fp32\.mygpu\.plan/);
+      assert.match(writes.fix ?? '', /read-write for one start/);
+      const normalizer = byId(report, 'text-normalizer');
+      assert.equal(normalizer.status, 'warn', normalizer.detail);
+      assert.match(normalizer.detail, /pengzhendong\/wetext/);
+      assert.match(normalizer.detail, /snapshot_download\('pengzhendong\/wetext'\)/);
+    });
+
+    it('with the grammars cached and nothing to build, both are ok', async () => {
+      const cache = join(root, `modelscope-${++counter}`);
+      await mkdir(join(cache, 'hub', 'pengzhendong', 'wetext', 'zh', 'tn'), { recursive: true });
+      await writeFile(join(cache, 'hub', 'pengzhendong', 'wetext', 'zh', 'tn', 'tagger.fst'), 'fst');
+      const config = configFor({ cosyvoiceModelDir: '/proc', cosyvoicePythonPath: standin });
+      const report = await runDoctor({ config, env: { PATH: process.env.PATH ?? '', MODELSCOPE_CACHE: cache, HOME: cache } });
+      assert.equal(byId(report, 'model-writes').status, 'ok');
+      assert.equal(byId(report, 'text-normalizer').status, 'ok', byId(report, 'text-normalizer').detail);
+    });
+  });
+
   describe('as a command', () => {
     async function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
       const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'doctor', ...args], { env: { ...env, LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -251,7 +287,7 @@ describe('cosyfleet doctor', () => {
       assert.equal(out.code, 0, out.stderr);
       const report = JSON.parse(out.stdout) as DoctorReport;
       assert.equal(report.ok, true);
-      assert.equal(report.checks.length, 5);
+      assert.equal(report.checks.length, 7);
     });
 
     it('exit 1 and a readable report when something is missing', async () => {

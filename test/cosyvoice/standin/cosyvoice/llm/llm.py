@@ -9,6 +9,7 @@ the model in its own thread (cosyvoice/cli/model.py llm_job). Mirrors what the w
   `stallforever` / `stallonce` (a GPU that stops making progress: the thread blocks after two
   tokens; `stallonce` only the first time for that text).
 """
+import os
 import threading
 import time
 
@@ -17,7 +18,8 @@ from cosyvoice import ref
 from cosyvoice.cli import journal
 
 END_OF_PROMPT_TOKEN = 151646
-TOKEN_SECONDS = 0.0005  # time per speech token (the real LLM: ~10-40 ms on a GPU)
+# Time per speech token (the real LLM: ~10-40 ms on a GPU); a test may slow it down.
+TOKEN_SECONDS = float(os.environ.get('COSYVOICE_STANDIN_TOKEN_SECONDS') or '0.0005')
 _stall = threading.Event()
 
 
@@ -35,6 +37,15 @@ class CosyVoice3LM:
         if END_OF_PROMPT_TOKEN in text:
             spoken = spoken.split('<|endofprompt|>', 1)[1]
         n = max(8, int(1.5 * len(spoken)))
+        made = 0
+        try:
+            yield from self._tokens(spoken, n, uuid)
+            made = n
+        finally:
+            # Also when the thread stops early: llm_job's append failed, or the generator was closed.
+            journal.record('llm_exit', uuid=uuid, planned=n, finished=made == n)
+
+    def _tokens(self, spoken, n, uuid):
         for i in range(n):
             if i == 5 and 'oomonce' in spoken and journal.once('oom', spoken):
                 raise torch.cuda.OutOfMemoryError('CUDA out of memory. Tried to allocate 2.00 GiB (stand-in, in the LLM thread)')
