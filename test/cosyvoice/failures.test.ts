@@ -89,7 +89,8 @@ describe('cosyvoice worker failures', () => {
     assert.equal(body.error.code, 'engine_failed');
     assert.match(body.error.message, /AssertionError: stand-in assert inside the LLM thread/);
     assert.equal((await tts('The worker still serves.')).status, 200);
-    assert.equal((await workers())[0]?.sessions, 0, 'the failed call left nothing in the model');
+    // The failed call left nothing in the model (sessions come with the next heartbeat).
+    await waitFor(async () => (await workers())[0]?.sessions === 0, 'no session left in the model');
   });
 
   it('a segment stuck inside the model: the worker\'s watchdog fails it as retryable and asks to be replaced; the retry succeeds', { timeout: 60_000 }, async () => {
@@ -188,12 +189,13 @@ describe('cosyvoice worker failures', () => {
     const at = (await model.journal()).length;
     assert.equal((await tts('First segment.')).status, 200);
     assert.equal((await tts('Second segment.')).status, 200);
-    const events = (await model.journal()).slice(at).map((e) => e.event);
+    const calls = new Set(['inference_sft', 'tts_start', 'tts_end', 'empty_cache']);
+    const events = (await model.journal()).slice(at).map((e) => e.event).filter((e) => calls.has(e));
     assert.deepEqual(events, ['inference_sft', 'tts_start', 'tts_end', 'empty_cache', 'inference_sft', 'tts_start', 'tts_end', 'empty_cache']);
     // A segment upstream did not finish skipped its clean-up: the worker releases the cache then.
     const failed = (await model.journal()).length;
     assert.equal((await tts('This one asserts: llmassert.')).status, 502);
-    const after = (await model.journal()).slice(failed).map((e) => e.event);
+    const after = (await model.journal()).slice(failed).map((e) => e.event).filter((e) => calls.has(e));
     assert.deepEqual(after, ['inference_sft', 'tts_start', 'empty_cache']);
   });
 

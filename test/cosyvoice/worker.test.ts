@@ -184,6 +184,17 @@ describe('the cosyvoice worker over the protocol', () => {
     });
   }
 
+  it('a prompt over 30 s is refused in words before the package asserts', async () => {
+    const { worker } = await startWorker();
+    try {
+      const long = new Float32Array(16000 * 31).map((_, i) => 0.2 * Math.sin(i / 10));
+      await assert.rejects(worker.prepareVoice({ ...VOICE, id: 'voice_long' }, long), (e: Error) => /31\.0 s long; CosyVoice3 takes at most 30 s/.test(e.message));
+      await worker.prepareVoice(VOICE, prompt);
+    } finally {
+      await worker.stop(2000);
+    }
+  });
+
   it('at HEAD, every segment streams its first audio after one hop of speech tokens (upstream never resets its growing hop)', async () => {
     const { worker } = await startWorker({ COSYVOICE_STANDIN_REF: 'ace7c47' });
     try {

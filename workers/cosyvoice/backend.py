@@ -35,6 +35,9 @@ from upstream_guard import ModelGuard, guard_model
 from v3_text import has_tokens, preset_texts, with_prompt_prefix
 
 PROMPT_RATE = 16000
+# The frontend's speech tokenizer asserts prompts of at most 30 s (cosyvoice/cli/frontend.py,
+# _extract_speech_token): said here first, in words, instead of an AssertionError.
+PROMPT_MAX_SECONDS = 30
 
 
 class SegmentFailure(Exception):
@@ -163,6 +166,9 @@ class CosyVoiceBackend:
         voice_id, version = str(voice['id']), int(voice['version'])
         if int(voice.get('sampleRate', PROMPT_RATE)) != PROMPT_RATE:
             raise SegmentFailure('invalid_value', 'prompt audio must be %d Hz' % PROMPT_RATE)
+        seconds = len(pcm_f32le) / 4 / PROMPT_RATE
+        if seconds > PROMPT_MAX_SECONDS:
+            raise SegmentFailure('invalid_value', 'the prompt is %.1f s long; CosyVoice3 takes at most %d s of prompt audio' % (seconds, PROMPT_MAX_SECONDS))
         key = 'cosyfleet:%s@%d' % (voice_id, version)
         wav_path = os.path.join(self._prompts_dir, '%s.wav' % uuid.uuid4().hex)
         write_wav(wav_path, pcm_f32le, PROMPT_RATE)
