@@ -109,11 +109,11 @@ describe('cosyvoice worker failures', () => {
   });
 
   it('a long unstreamed segment is not mistaken for a stall: speech tokens count as progress', { timeout: 60_000 }, async () => {
-    // speed != 1 runs without streaming: no audio until the end, here about 2 s of LLM time
-    // (210 tokens at 10 ms), several times the stall time.
-    process.env.COSYVOICE_STANDIN_TOKEN_SECONDS = '0.01';
+    // speed != 1 runs without streaming: no audio until the end, here about 5 s of LLM time
+    // (210 tokens at 25 ms), five times the stall time.
+    process.env.COSYVOICE_STANDIN_TOKEN_SECONDS = '0.025';
     try {
-      await start({ workerProcesses: 1, workerSegmentStallMs: 300 });
+      await start({ workerProcesses: 1, workerSegmentStallMs: 1000 });
     } finally {
       delete process.env.COSYVOICE_STANDIN_TOKEN_SECONDS;
     }
@@ -121,7 +121,7 @@ describe('cosyvoice worker failures', () => {
     const started = Date.now();
     const res = await tts(text, { speed: 0.8 });
     assert.equal(res.status, 200, await res.clone().text());
-    assert.ok(Date.now() - started > 3 * 300, 'the segment did outlast the stall time');
+    assert.ok(Date.now() - started > 3 * 1000, 'the segment did outlast the stall time');
     assert.deepEqual((await workers())[0]?.restarts, []);
     assert.deepEqual((await workers())[0]?.failures, {});
   });

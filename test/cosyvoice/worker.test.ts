@@ -94,7 +94,8 @@ describe('the cosyvoice worker over the protocol', () => {
     const { worker } = await startWorker({}, 4);
     const from = (await model.journal()).length;
     try {
-      const text = 'A sentence long enough to keep the language model busy for many streamed chunks of audio, on purpose.';
+      // ~900 speech tokens: still generating long after the cancel, even on a busy machine.
+      const text = 'A sentence long enough to keep the language model busy for many streamed chunks of audio, on purpose. '.repeat(6);
       let cancelled = 0;
       for (let round = 0; round < 250; round++) {
         const runs = Array.from({ length: 4 }, () => synth(worker, { text }, (id) => worker.cancel(id)));
