@@ -11,6 +11,7 @@ import type { Lifecycle } from './http/context.js';
 import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './http/errors.js';
 import { registerOpenApi } from './http/openapi.js';
 import { registerCors } from './http/cors.js';
+import { registerSiteGuard } from './http/site-guard.js';
 import { ttsRoutes } from './http/tts.js';
 import { catalogRoutes } from './http/catalog.js';
 import { healthRoutes } from './http/health.js';
@@ -109,6 +110,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerErrorHandling(app);
   registerRetryAfter(app);
   await registerCors(app, config.corsOrigins);
+  registerSiteGuard(app, config);
   await registerOpenApi(app, VERSION);
   // One metadata database for every store (DATA_DIR/cosyfleet.db); each migrates its own namespace.
   const database = openServiceDatabase(config);

@@ -18,6 +18,8 @@ export interface Config {
   readonly maxUploadBytes: number;
   readonly espeakWorkers: number;
   readonly corsOrigins: readonly string[];
+  readonly allowedHosts: readonly string[];
+  readonly writeKey: string;
   readonly shutdownTimeoutMs: number;
   readonly lexiconMaxEntries: number;
   readonly queueMax: number;
