@@ -29,6 +29,7 @@ import { planRoutes } from './http/plan.js';
 import { FsBlobStore } from './storage/fs-blob-store.js';
 import { SqliteVoiceStore } from './storage/sqlite-voice-store.js';
 import { VoiceLibrary } from './voices/library.js';
+import { logReconcile, reconcileVoiceStorage } from './voices/reconcile.js';
 import { VERSION } from './version.js';
 import { ScheduledEngine } from './scheduler/scheduled-engine.js';
 import type { AdmissionOptions, PlanServices, TextPlan } from './services/synthesis.js';
@@ -55,6 +56,8 @@ declare module 'fastify' {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** On the timer, leftovers younger than this may belong to a write in flight. */
+const RECONCILE_GRACE_MS = 10 * 60_000;
 
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const logger = options.logger ?? pino({ level: config.logLevel, redact: ['req.headers.authorization'] });
@@ -118,7 +121,24 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     database.close();
   });
   const lexicon = new LexiconService(new SqliteLexiconStore(database), { maxEntries: config.lexiconMaxEntries });
-  const voices = new VoiceLibrary({ store: new SqliteVoiceStore(database), blobs: new FsBlobStore(join(config.dataDir, 'blobs')), engine, logger });
+  const voiceStore = new SqliteVoiceStore(database);
+  const voiceBlobs = new FsBlobStore(join(config.dataDir, 'blobs'));
+  const voices = new VoiceLibrary({ store: voiceStore, blobs: voiceBlobs, engine, logger });
+  // What a crash left between storage and database: all of it at start (nothing is in flight
+  // yet), then on a timer only what is older than the grace period.
+  let reconcileTimer: NodeJS.Timeout | undefined;
+  app.addHook('onReady', async () => {
+    logReconcile(logger, await reconcileVoiceStorage(voiceStore, voiceBlobs, 0));
+    if (config.storageReconcileMinutes === 0) return;
+    reconcileTimer = setInterval(() => {
+      reconcileVoiceStorage(voiceStore, voiceBlobs, RECONCILE_GRACE_MS).then(
+        (result) => logReconcile(logger, result),
+        (err: unknown) => logger.error({ err }, 'storage reconciliation failed'),
+      );
+    }, config.storageReconcileMinutes * 60_000);
+    reconcileTimer.unref();
+  });
+  app.addHook('onClose', async () => clearInterval(reconcileTimer));
   const context = {
     config,
     engine,

@@ -19,6 +19,7 @@ export interface Config {
   readonly espeakWorkers: number;
   readonly corsOrigins: readonly string[];
   readonly allowedHosts: readonly string[];
+  readonly storageReconcileMinutes: number;
   readonly writeKey: string;
   readonly shutdownTimeoutMs: number;
   readonly lexiconMaxEntries: number;

@@ -11,6 +11,14 @@ export interface BlobStore {
   /** Removes the object; false when there was none. */
   delete(key: string): Promise<boolean>;
   exists(key: string): Promise<boolean>;
+  /** Every object whose key starts with `prefix` (a whole key segment, e.g. `voices/`), with when it was last written. */
+  list(prefix: string): Promise<{ key: string; modifiedMs: number }[]>;
+  /**
+   * Removes what interrupted puts left behind (a crash between writing and publishing an
+   * object) if older than `olderThanMs`; returns how many. Stores whose puts leave nothing
+   * behind return 0.
+   */
+  removeTemporaries(olderThanMs: number): Promise<number>;
 }
 
 /**

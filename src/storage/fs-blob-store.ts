@@ -3,9 +3,9 @@
 // disk never leaves a half-written object under a real key. Temporary names contain a dot,
 // which BLOB_KEY forbids, so they can never collide with an object.
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, type FileHandle, readFile, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, type FileHandle, readFile, readdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { assertBlobKey, type BlobStore } from './blob-store.js';
+import { assertBlobKey, BLOB_KEY, type BlobStore } from './blob-store.js';
 
 export class FsBlobStore implements BlobStore {
   readonly root: string;
@@ -72,6 +72,47 @@ export class FsBlobStore implements BlobStore {
       if (isMissing(err)) return false;
       throw err;
     }
+  }
+
+  async list(prefix: string): Promise<{ key: string; modifiedMs: number }[]> {
+    const out: { key: string; modifiedMs: number }[] = [];
+    for (const file of await this.files()) {
+      if (file.temporary || !file.key.startsWith(prefix)) continue;
+      out.push({ key: file.key, modifiedMs: file.modifiedMs });
+    }
+    return out;
+  }
+
+  async removeTemporaries(olderThanMs: number): Promise<number> {
+    const now = Date.now();
+    let removed = 0;
+    for (const file of await this.files()) {
+      if (!file.temporary || now - file.modifiedMs < olderThanMs) continue;
+      await rm(file.path, { force: true });
+      await this.pruneEmptyParents(dirname(file.path));
+      removed++;
+    }
+    return removed;
+  }
+
+  /** Every regular file under the root: an object (its key) or a temporary of an interrupted put. */
+  private async files(): Promise<{ path: string; key: string; temporary: boolean; modifiedMs: number }[]> {
+    const entries = await readdir(this.root, { recursive: true, withFileTypes: true }).catch((err: unknown) => {
+      if (isMissing(err)) return [];
+      throw err;
+    });
+    const out: { path: string; key: string; temporary: boolean; modifiedMs: number }[] = [];
+    for (const e of entries) {
+      if (!e.isFile()) continue;
+      const path = join(e.parentPath, e.name);
+      const key = relative(this.root, path).split(sep).join('/');
+      const temporary = /\.tmp-[0-9a-f]+$/.test(e.name);
+      // Anything else that is not a valid key was not written by this store: left alone.
+      if (!temporary && !BLOB_KEY.test(key)) continue;
+      const modifiedMs = (await stat(path).catch(() => null))?.mtimeMs ?? Date.now();
+      out.push({ path, key, temporary, modifiedMs });
+    }
+    return out;
   }
 
   private path(key: string): string {

@@ -138,4 +138,8 @@ export class SqliteVoiceStore implements VoiceStore {
   async delete(owner: string, id: string): Promise<boolean> {
     return this.db.prepare('DELETE FROM voices WHERE owner = ? AND id = ?').run(owner, id).changes > 0;
   }
+
+  async ids(): Promise<Set<string>> {
+    return new Set((this.db.prepare('SELECT id FROM voices').all() as { id: string }[]).map((r) => r.id));
+  }
 }

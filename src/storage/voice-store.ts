@@ -54,4 +54,6 @@ export interface VoiceStore {
   update(owner: string, id: string, patch: VoicePatch): Promise<VoiceRecord | null>;
   /** false when there was no such voice. */
   delete(owner: string, id: string): Promise<boolean>;
+  /** Every voice id, whoever owns it (storage reconciliation). */
+  ids(): Promise<Set<string>>;
 }
