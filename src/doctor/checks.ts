@@ -7,6 +7,7 @@ import pino from 'pino';
 import type { Config } from '../config/config.js';
 import { createEngine } from '../engines/registry.js';
 import { inspectModelDir, REQUIRED_MODEL_FILES } from './model-files.js';
+import { checkEmbedded } from './embedded.js';
 import { checkPreflight } from './preflight.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
@@ -113,11 +114,18 @@ export async function runDoctor(ctx: DoctorContext): Promise<DoctorReport> {
   if (python.found) checks.push(...(await checkPreflight(config, run)));
   checks.push(await checkGpus(run));
   if (remote) checks.push(await checkRemote(config));
+  if (config.engine === 'espeak') checks.unshift(await checkEmbedded(config));
 
-  // With a remote engine the model runs elsewhere: the local GPU stack is information, not a requirement.
-  const final = remote
-    ? checks.map((c) => (c.id !== 'remote-server' && c.status === 'fail' ? { ...c, status: 'warn' as const, detail: `${c.detail} (not needed here: COSYFLEET_ENGINE=${config.engine} runs the model on the remote server)` } : c))
-    : checks;
+  // With a remote engine the model runs elsewhere, and the embedded engine needs none of it: the
+  // local GPU stack is then information, not a requirement.
+  const final =
+    config.engine === 'cosyvoice'
+      ? checks
+      : checks.map((c) => {
+          if (c.id === 'remote-server' || c.id === 'embedded-engine' || c.status === 'ok') return c;
+          const why = remote ? `not needed here: COSYFLEET_ENGINE=${config.engine} runs the model on the remote server` : `only matters for COSYFLEET_ENGINE=cosyvoice; this install runs ${config.engine}`;
+          return { ...c, status: 'warn' as const, detail: `${c.detail} (${why})` };
+        });
   return { ok: final.every((c) => c.status !== 'fail'), engine: config.engine, checks: final };
 }
 

@@ -13,7 +13,8 @@ const HELP = `Usage: cosyfleet doctor [--json] [settings flags, e.g. --cosyvoice
 
 Checks what running Fun-CosyVoice3 on this machine needs (Python, the cosyvoice package, PyTorch
 with CUDA, the model files, the GPU and its free memory) and, when COSYFLEET_ENGINE is a remote
-engine, that its server answers. Exit code 1 when a check fails.
+engine, that its server answers; with the embedded engine (espeak), that it loads and speaks, and
+the GPU checks are only information. Exit code 1 when a check the configured engine needs fails.
 `;
 
 export async function runDoctorCommand(argv: readonly string[], io: CommandIO): Promise<number> {

@@ -86,7 +86,8 @@ async function modelDir(options: { omit?: string[]; lfsPointer?: string[] } = {}
 }
 
 function configFor(overrides: Partial<Record<keyof Config, unknown>> = {}): Config {
-  return loadConfig({ env: {}, overrides: { logLevel: 'silent', ...overrides } });
+  // The GPU engine, whose needs these checks are; the embedded engine's view has its own tests.
+  return loadConfig({ env: {}, overrides: { logLevel: 'silent', engine: 'cosyvoice', ...overrides } });
 }
 
 const byId = (report: DoctorReport, id: string) => {
@@ -270,6 +271,31 @@ describe('cosyfleet doctor', () => {
     });
   });
 
+  describe('with the embedded engine (espeak, the default)', () => {
+    it('a healthy install passes: espeak speaks, and the GPU checks are marked as mattering only for cosyvoice', async () => {
+      const report = await runDoctor({ config: configFor({ engine: 'espeak', cosyvoiceModelDir: join(root, 'nowhere') }), env: { PATH: await binDir({}) } });
+      assert.equal(report.ok, true, JSON.stringify(report.checks.map((c) => [c.id, c.status])));
+      const embedded = byId(report, 'embedded-engine');
+      assert.equal(embedded.status, 'ok');
+      assert.match(embedded.detail, /espeak-ng loads and speaks \(\d+\.\d s of test audio at 22050 Hz\)/);
+      for (const id of ['python', 'model-dir', 'gpu']) {
+        const c = byId(report, id);
+        assert.equal(c.status, 'warn', id);
+        assert.match(c.detail, /only matters for COSYFLEET_ENGINE=cosyvoice; this install runs espeak/);
+      }
+    });
+
+    it('as a command on a fresh machine: exit 0', async () => {
+      const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'doctor'], { env: { PATH: await binDir({}), LOG_LEVEL: 'silent', COSYVOICE_MODEL_DIR: join(root, 'nowhere') }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      const [code] = (await once(child, 'exit')) as [number | null];
+      assert.equal(code, 0, stdout);
+      assert.match(stdout, /ok +Embedded engine \(espeak-ng\): espeak-ng loads and speaks/);
+      assert.match(stdout, /, 0 failed/);
+    });
+  });
+
   describe('as a command', () => {
     async function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
       const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'doctor', ...args], { env: { ...env, LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -283,7 +309,7 @@ describe('cosyfleet doctor', () => {
 
     it('--json on a ready machine: exit 0 and the checks as JSON', async () => {
       const bin = await binDir({ python: { facts: GOOD_FACTS }, nvidiaSmi: {} });
-      const out = await cli(['--json', '--cosyvoice-model-dir', await modelDir()], { PATH: bin });
+      const out = await cli(['--json', '--cosyvoice-model-dir', await modelDir()], { PATH: bin, COSYFLEET_ENGINE: 'cosyvoice' });
       assert.equal(out.code, 0, out.stderr);
       const report = JSON.parse(out.stdout) as DoctorReport;
       assert.equal(report.ok, true);
@@ -291,7 +317,7 @@ describe('cosyfleet doctor', () => {
     });
 
     it('exit 1 and a readable report when something is missing', async () => {
-      const out = await cli([], { PATH: await binDir({}), COSYVOICE_MODEL_DIR: join(root, 'nowhere') });
+      const out = await cli([], { PATH: await binDir({}), COSYVOICE_MODEL_DIR: join(root, 'nowhere'), COSYFLEET_ENGINE: 'cosyvoice' });
       assert.equal(out.code, 1, out.stderr);
       assert.match(out.stdout, /FAIL {2}Python: "python3" \(COSYVOICE_PYTHON\) is not on the PATH/);
       assert.match(out.stdout, / {8}fix: /);
