@@ -13,6 +13,7 @@ import { registerOpenApi } from './http/openapi.js';
 import { registerCors } from './http/cors.js';
 import { registerSiteGuard } from './http/site-guard.js';
 import { ttsRoutes } from './http/tts.js';
+import { registerLanguageTags } from './http/language-tags.js';
 import { catalogRoutes } from './http/catalog.js';
 import { healthRoutes } from './http/health.js';
 import { instructionRoutes } from './http/instructions.js';
@@ -116,6 +117,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerSiteGuard(app, config);
   await registerOpenApi(app, VERSION);
   // One metadata database for every store (DATA_DIR/cosyfleet.db); each migrates its own namespace.
+  registerLanguageTags(app);
   const database = openServiceDatabase(config);
   app.addHook('onClose', async () => {
     database.close();
