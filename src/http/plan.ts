@@ -1,14 +1,30 @@
 // POST /v1/plan: the capacity and cost planner over HTTP (for the web studio), the same
-// planner `cosyfleet plan` runs. Each plan runs in its own worker thread; plans are CPU-heavy,
-// so a few run at once and one more answers 429 instead of queueing unboundedly.
+// planner `cosyfleet plan` runs. The workload is validated here, on the request's thread (it
+// is cheap and bounded by the body limit), so a bad or absurd one is a 400 before any worker
+// starts, and only the validated, shallow Workload is copied into the worker: the raw body can
+// nest thousands of levels deep, which overflows the structured clone that workerData takes.
+// Each plan runs in its own worker thread; plans are CPU-heavy, so a few run at once and one
+// more answers 429 instead of queueing unboundedly.
 import type { FastifyPluginAsync } from 'fastify';
 import { AppError } from '../errors/app-error.js';
 import { spawnModuleWorker } from '../util/module-worker.js';
 import type { PlanJob, PlanOutcome } from '../planner/plan-worker.js';
+import { PlannerInputError } from '../planner/validate.js';
+import { validateWorkload } from '../planner/workload.js';
 import { errorResponses } from './error-schema.js';
 import type { AppContext } from './context.js';
 
 const MAX_CONCURRENT_PLANS = 2;
+/** Problems quoted in one 400 (a body of a million unknown keys must not echo them all). */
+const MAX_PROBLEMS_QUOTED = 10;
+
+function invalidWorkload(problems: readonly string[]): AppError {
+  const first = problems[0] ?? 'workload: invalid';
+  const param = first.includes(':') ? first.slice(0, first.indexOf(':')).trim() : null;
+  const quoted = problems.slice(0, MAX_PROBLEMS_QUOTED).join('; ');
+  const more = problems.length > MAX_PROBLEMS_QUOTED ? `; and ${problems.length - MAX_PROBLEMS_QUOTED} more` : '';
+  return new AppError('invalid_value', `Invalid workload: ${quoted}${more}`, { param });
+}
 
 function runInWorker(job: PlanJob, signal: AbortSignal): Promise<PlanOutcome> {
   const worker = spawnModuleWorker(import.meta.url, '../planner/plan-worker', job);
@@ -40,11 +56,18 @@ export const planRoutes: FastifyPluginAsync<AppContext> = async (app) => {
           additionalProperties: false,
           properties: { format: { type: 'string', enum: ['json', 'md', 'html'], default: 'json' } },
         },
-        body: { type: 'object', description: 'Workload spec; validated field by field by the planner.' },
+        body: { type: 'object', description: 'Workload spec; validated field by field by the planner, within the bounds in docs/planner.md ("Input bounds").' },
         response: { ...errorResponses(400, 429) },
       },
     },
     async (request, reply) => {
+      let workload;
+      try {
+        workload = validateWorkload(request.body, 'body');
+      } catch (err) {
+        if (err instanceof PlannerInputError) throw invalidWorkload(err.problems);
+        throw err;
+      }
       if (running >= MAX_CONCURRENT_PLANS) {
         void reply.header('retry-after', '2');
         throw new AppError('planner_busy', `${MAX_CONCURRENT_PLANS} plans are already running; retry shortly.`);
@@ -55,13 +78,10 @@ export const planRoutes: FastifyPluginAsync<AppContext> = async (app) => {
         if (!reply.raw.writableFinished) abort.abort();
       });
       try {
-        const outcome = await runInWorker({ workload: request.body, format: request.query.format ?? 'json' }, abort.signal);
+        const outcome = await runInWorker({ workload, format: request.query.format ?? 'json' }, abort.signal);
         if (!outcome.ok) {
-          if ('problems' in outcome) {
-            const first = outcome.problems[0] ?? 'workload: invalid';
-            const param = first.includes(':') ? first.slice(0, first.indexOf(':')).trim() : null;
-            throw new AppError('invalid_value', `Invalid workload: ${outcome.problems.join('; ')}`, { param });
-          }
+          // The planner's own refusals (an unknown engine, a region without prices).
+          if ('problems' in outcome) throw invalidWorkload(outcome.problems);
           request.log.error({ planner: outcome.crash }, 'planner failed');
           throw new AppError('internal');
         }

@@ -9,7 +9,7 @@ import { loadUserProfiles } from './profiles.js';
 import { renderHtml, renderJson, renderMarkdown, renderTable } from './report.js';
 import { STRATEGIES, type StrategyName } from './simulate.js';
 import { PlannerInputError } from './validate.js';
-import { loadWorkloadFile } from './workload.js';
+import { loadWorkloadFile, WORKLOAD_LIMITS } from './workload.js';
 
 export interface Io {
   stdout: { write(s: string): unknown };
@@ -94,7 +94,7 @@ export async function runPlanCommand(argv: readonly string[], io: Io): Promise<n
   }
   const seedText = one(flags, '--seed');
   const seed = seedText === undefined ? undefined : Number(seedText);
-  if (seed !== undefined && !(Number.isSafeInteger(seed) && seed >= 0)) problems.push(`--seed must be a whole number >= 0, got ${seedText}`);
+  if (seed !== undefined && !(Number.isSafeInteger(seed) && seed >= 0 && seed <= WORKLOAD_LIMITS.seed)) problems.push(`--seed must be a whole number from 0 to ${WORKLOAD_LIMITS.seed}, got ${seedText}`);
   if (problems.length > 0) {
     io.stderr.write(`${problems.map((p) => `cosyfleet plan: ${p}`).join('\n')}\n\n${PLAN_USAGE}`);
     return 2;

@@ -1,14 +1,14 @@
 // Worker-thread entry for POST /v1/plan: a month-long simulation is about a second of pure
-// CPU, which must not stall the HTTP event loop. Receives a raw workload object, answers with
-// the rendered report or the validation problems.
+// CPU, which must not stall the HTTP event loop. Receives a workload the route has validated,
+// answers with the rendered report or the planner's refusals (unknown engine, unpriced region).
 import { parentPort, workerData } from 'node:worker_threads';
-import { validateWorkload } from './workload.js';
+import type { Workload } from './workload.js';
 import { plan } from './plan.js';
 import { renderHtml, renderJson, renderMarkdown } from './report.js';
 import { PlannerInputError } from './validate.js';
 
 export interface PlanJob {
-  workload: unknown;
+  workload: Workload;
   format: 'json' | 'md' | 'html';
 }
 
@@ -19,8 +19,7 @@ export type PlanOutcome =
 
 async function run(job: PlanJob): Promise<PlanOutcome> {
   try {
-    const workload = validateWorkload(job.workload, 'body');
-    const result = plan({ workload });
+    const result = plan({ workload: job.workload });
     const recommended = result.recommendation !== null;
     if (job.format === 'json') return { ok: true, body: renderJson(result), contentType: 'application/json; charset=utf-8', recommended };
     if (job.format === 'md') return { ok: true, body: renderMarkdown(result), contentType: 'text/markdown; charset=utf-8', recommended };

@@ -105,6 +105,13 @@ function parseEngine(f: Fields, raw: unknown, p: string): EngineSpec | undefined
   };
 }
 
+/**
+ * What a measured profile can mean: no GPU holds more than ~1000 streams at 212 MiB each, a
+ * GPU making more than 100,000 audio seconds per second is a unit mistake, and a cold start
+ * past an hour is not a cold start. Bigger numbers are refused, naming the field.
+ */
+export const PROFILE_LIMITS = { profiles: 256, points: 1024, concurrency: 1024, audioSecondsPerSecond: 1e5, ms: 600_000, coldStartS: 3600, stringChars: 1000 } as const;
+
 const CURVE_FIELDS = ['engine', 'gpu', 'throughput', 'firstAudioMs', 'source', 'sourceDate', 'maxConcurrency', 'coldStartS'];
 
 /**
@@ -116,19 +123,24 @@ export function parseCurve(f: Fields, raw: unknown, p: string): MeasuredCurve | 
   const o = f.object(raw, p);
   if (!o) return undefined;
   const throughput: ThroughputPoint[] = [];
-  (f.array(o, 'throughput', p, { minLength: 1 }) ?? []).forEach((t, i) => {
+  (f.array(o, 'throughput', p, { minLength: 1, maxLength: PROFILE_LIMITS.points }) ?? []).forEach((t, i) => {
     const tp = join(join(p, 'throughput'), i);
     const to = f.object(t, tp);
     if (!to) return;
-    const c = f.number(to, 'concurrency', tp, { min: 1, int: true });
+    const c = f.number(to, 'concurrency', tp, { min: 1, max: PROFILE_LIMITS.concurrency, int: true });
     const given = ['audioSecondsPerSecond', 'rtf', 'perStreamRtf'].filter((k) => to[k] !== undefined);
     if (given.length !== 1) {
       f.add(tp, 'needs exactly one of audioSecondsPerSecond, rtf, perStreamRtf');
       return;
     }
-    const v = f.number(to, given[0] as string, tp, { exclusiveMin: 0 });
+    // Each form bounded so that the aggregate stays within PROFILE_LIMITS.audioSecondsPerSecond.
+    const key = given[0] as 'audioSecondsPerSecond' | 'rtf' | 'perStreamRtf';
+    const v =
+      key === 'audioSecondsPerSecond'
+        ? f.number(to, key, tp, { exclusiveMin: 0, max: PROFILE_LIMITS.audioSecondsPerSecond })
+        : f.number(to, key, tp, { min: (key === 'rtf' ? 1 : (c ?? 1)) / PROFILE_LIMITS.audioSecondsPerSecond });
     if (c === undefined || v === undefined) return;
-    const aps = given[0] === 'audioSecondsPerSecond' ? v : given[0] === 'rtf' ? 1 / v : c / v;
+    const aps = key === 'audioSecondsPerSecond' ? v : key === 'rtf' ? 1 / v : c / v;
     throughput.push({ concurrency: c, audioSecondsPerSecond: aps });
   });
   throughput.sort((a, b) => a.concurrency - b.concurrency);
@@ -136,25 +148,25 @@ export function parseCurve(f: Fields, raw: unknown, p: string): MeasuredCurve | 
     if (throughput[i]!.concurrency === throughput[i - 1]!.concurrency) f.add(join(p, 'throughput'), `concurrency ${throughput[i]!.concurrency} appears twice`);
   }
   const firstAudioMs: { concurrency: number; ms: number }[] = [];
-  (f.array(o, 'firstAudioMs', p, { minLength: 1 }) ?? []).forEach((t, i) => {
+  (f.array(o, 'firstAudioMs', p, { minLength: 1, maxLength: PROFILE_LIMITS.points }) ?? []).forEach((t, i) => {
     const tp = join(join(p, 'firstAudioMs'), i);
     const to = f.object(t, tp);
     if (!to) return;
-    const c = f.number(to, 'concurrency', tp, { min: 1, int: true });
-    const ms = f.number(to, 'ms', tp, { exclusiveMin: 0 });
+    const c = f.number(to, 'concurrency', tp, { min: 1, max: PROFILE_LIMITS.concurrency, int: true });
+    const ms = f.number(to, 'ms', tp, { exclusiveMin: 0, max: PROFILE_LIMITS.ms });
     if (c !== undefined && ms !== undefined) firstAudioMs.push({ concurrency: c, ms });
   });
   firstAudioMs.sort((a, b) => a.concurrency - b.concurrency);
   const curve: MeasuredCurve = {
-    gpu: f.string(o, 'gpu', p) ?? '',
+    gpu: f.string(o, 'gpu', p, { maxLength: PROFILE_LIMITS.stringChars }) ?? '',
     throughput,
     firstAudioMs,
-    source: f.string(o, 'source', p) ?? '',
-    sourceDate: f.string(o, 'sourceDate', p) ?? '',
+    source: f.string(o, 'source', p, { maxLength: PROFILE_LIMITS.stringChars }) ?? '',
+    sourceDate: f.string(o, 'sourceDate', p, { maxLength: PROFILE_LIMITS.stringChars }) ?? '',
   };
-  const mc = f.number(o, 'maxConcurrency', p, { min: 1, int: true, optional: true });
+  const mc = f.number(o, 'maxConcurrency', p, { min: 1, max: PROFILE_LIMITS.concurrency, int: true, optional: true });
   if (mc !== undefined) curve.maxConcurrency = mc;
-  const cs = f.number(o, 'coldStartS', p, { min: 0, optional: true });
+  const cs = f.number(o, 'coldStartS', p, { min: 0, max: PROFILE_LIMITS.coldStartS, optional: true });
   if (cs !== undefined) curve.coldStartS = cs;
   return curve;
 }
@@ -177,12 +189,16 @@ export function loadUserProfiles(path: string): (MeasuredCurve & { engine: strin
 export function parseUserProfiles(f: Fields, raw: unknown, path: string): (MeasuredCurve & { engine: string })[] {
   const list = Array.isArray(raw) ? raw : [raw];
   const out: (MeasuredCurve & { engine: string })[] = [];
+  if (list.length > PROFILE_LIMITS.profiles) {
+    f.add(path, `must have at most ${PROFILE_LIMITS.profiles} profiles, got ${list.length}`);
+    return out;
+  }
   list.forEach((item, i) => {
     const p = Array.isArray(raw) ? join(path, i) : path;
     const o = f.object(item, p);
     if (!o) return;
     f.known(o, p, CURVE_FIELDS);
-    const engine = f.string(o, 'engine', p);
+    const engine = f.string(o, 'engine', p, { maxLength: PROFILE_LIMITS.stringChars });
     const curve = parseCurve(f, o, p);
     if (engine && curve) out.push({ ...curve, engine });
   });

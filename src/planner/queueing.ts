@@ -90,12 +90,26 @@ export function probit(p: number): number {
   return ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) / (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1);
 }
 
-/** Erlang C: probability that an arrival waits, c servers, offered load a Erlangs (a < c). */
+/**
+ * Erlang C: probability that an arrival waits, c servers, offered load a Erlangs (a < c).
+ *
+ * Erlang B from 1/B = Σ_{i=0..c} c!/((c−i)!·aⁱ), summed from the top server count down: the
+ * terms rise while c − i > a and then fall like a Gaussian of width √a, so the sum stops once
+ * it passes 1e20 (B < 1e-20: nobody waits) or its terms drop below 1e-17 of it. That is
+ * O(√c) steps instead of the O(c) recursion, which is what lets the planner size fleets of
+ * MAX_FLEET_GPUS × many streams in seconds.
+ */
 export function erlangC(c: number, a: number): number {
   if (a <= 0) return 0;
   if (a >= c) return 1;
-  let b = 1;
-  for (let j = 1; j <= c; j++) b = (a * b) / (j + a * b);
+  let sum = 1;
+  let term = 1;
+  for (let i = 1; i <= c; i++) {
+    term *= (c - i + 1) / a;
+    sum += term;
+    if (sum > 1e20 || term < sum * 1e-17) break;
+  }
+  const b = 1 / sum;
   const rho = a / c;
   return b / (1 - rho + rho * b);
 }

@@ -6,6 +6,16 @@ import type { GpuProfile } from './profiles.js';
 import { coarsen, exactQuantile, mgcWait, scaleTable, sumQuantile, waitQuantile, type QuantileTable } from './queueing.js';
 import type { Workload } from './workload.js';
 
+/**
+ * The largest fleet the planner sizes for one instance type, in GPUs at the peak. Every sizing
+ * step costs time in proportion to the fleet's stream slots (Erlang C is a recursion over the
+ * servers), so a workload that needs more is refused for that type, in a fraction of a second,
+ * instead of being planned for minutes. Fleets this large cost a fixed amount per request
+ * (queueing gains have long levelled off), so a share of the traffic planned and multiplied up
+ * gives the same answer (docs/planner.md, "Limits").
+ */
+export const MAX_FLEET_GPUS = 1000;
+
 export interface Latency {
   p95FirstAudioMs: number;
   p95CompletionMs: number;
@@ -86,13 +96,12 @@ export class Unit {
     return (!this.rules.streaming || u.p95FirstAudioMs <= this.rules.sloFirstAudioMs) && u.p95CompletionMs <= this.rules.sloCompletionMs;
   }
 
-  /** Fewest GPUs meeting the SLO at `lambda` requests/s (Infinity when no fleet can). */
+  /** Fewest GPUs meeting the SLO at `lambda` requests/s (Infinity when no fleet of up to MAX_FLEET_GPUS can). */
   gpusNeeded(lambda: number): number {
     if (lambda <= 0) return 0;
     if (!this.feasible()) return Infinity;
     const a = lambda * this.service.mean;
-    let n = Math.max(1, Math.ceil(a / (this.k * this.rules.maxUtilization) - 1e-9));
-    for (let guard = 0; guard < 100000; guard++, n++) {
+    for (let n = Math.max(1, Math.ceil(a / (this.k * this.rules.maxUtilization) - 1e-9)); n <= MAX_FLEET_GPUS; n++) {
       if (this.meets(n, lambda)) return n;
     }
     return Infinity;
@@ -123,10 +132,15 @@ export class Unit {
     return lo;
   }
 
-  /** Smallest instance count whose maxRate covers `lambda` (monotone search). */
-  instancesFor(lambda: number, cap = 100000): number {
+  /** Most instances of this type the planner runs (MAX_FLEET_GPUS). */
+  get maxInstances(): number {
+    return Math.max(1, Math.floor(MAX_FLEET_GPUS / this.instance.gpuCount));
+  }
+
+  /** Smallest instance count whose maxRate covers `lambda` (monotone search), at most maxInstances. */
+  instancesFor(lambda: number, cap = this.maxInstances): number {
     if (lambda <= 0) return 0;
-    let m = Math.max(1, Math.floor((lambda * this.service.mean) / (this.slotsPerInstance * this.rules.maxUtilization)));
+    let m = Math.min(cap, Math.max(1, Math.floor((lambda * this.service.mean) / (this.slotsPerInstance * this.rules.maxUtilization))));
     while (m > 1 && this.maxRate(m - 1) >= lambda) m--;
     while (m < cap && this.maxRate(m) < lambda) m++;
     return m;
@@ -152,6 +166,7 @@ export type UnitChoice = { ok: true; unit: Unit; peakGpus: number } | { ok: fals
 export function chooseUnit(instance: InstanceType, gpu: GpuSpec, profile: GpuProfile, audio: QuantileTable, rules: SizingRules, peakRate: number): UnitChoice {
   let best: { unit: Unit; peakGpus: number } | undefined;
   let floor: Latency | undefined;
+  let tooLarge = false;
   for (let k = 1; k <= profile.maxConcurrency; k++) {
     const unit = new Unit(instance, gpu, profile, k, audio, rules);
     if (!unit.feasible()) {
@@ -159,7 +174,19 @@ export function chooseUnit(instance: InstanceType, gpu: GpuSpec, profile: GpuPro
       continue;
     }
     const g = unit.gpusNeeded(peakRate);
+    if (!Number.isFinite(g)) {
+      tooLarge = true;
+      continue;
+    }
     if (!best || g <= best.peakGpus) best = { unit, peakGpus: g };
+  }
+  if (!best && tooLarge) {
+    return {
+      ok: false,
+      reason:
+        `needs more than ${MAX_FLEET_GPUS} GPUs at the peak (${peakRate.toPrecision(4)} requests/s), the largest fleet the planner sizes; ` +
+        'plan a share of the traffic (requestsPerDay / n) and multiply the fleet and cost by n',
+    };
   }
   if (!best) {
     const u = floor as Latency;

@@ -14,6 +14,12 @@ export class PlannerInputError extends Error {
 
 export type Obj = Record<string, unknown>;
 
+interface StringOpts {
+  choices?: readonly string[];
+  pattern?: RegExp;
+  maxLength?: number;
+}
+
 export class Fields {
   readonly problems: string[] = [];
 
@@ -36,7 +42,8 @@ export class Fields {
   /** Reports keys that are not in `allowed` (typos must not be silently ignored). */
   known(obj: Obj, path: string, allowed: readonly string[]): void {
     for (const key of Object.keys(obj)) {
-      if (!allowed.includes(key)) this.add(join(path, key), `unknown field (allowed: ${allowed.join(', ')})`);
+      // A key is the sender's text: quote at most 40 characters of it.
+      if (!allowed.includes(key)) this.add(join(path, key.length > 40 ? `${key.slice(0, 40)}…` : key), `unknown field (allowed: ${allowed.join(', ')})`);
     }
   }
 
@@ -67,14 +74,19 @@ export class Fields {
     return v;
   }
 
-  string(obj: Obj, key: string, path: string, opts: { optional?: boolean; choices?: readonly string[]; pattern?: RegExp } = {}): string | undefined {
+  string(obj: Obj, key: string, path: string, opts: { optional?: boolean } & StringOpts = {}): string | undefined {
     const p = join(path, key);
     const v = obj[key];
     if (v === undefined) {
       if (!opts.optional) this.add(p, 'is required');
       return undefined;
     }
+    return this.stringValue(v, p, opts);
+  }
+
+  stringValue(v: unknown, p: string, opts: StringOpts = {}): string | undefined {
     if (typeof v !== 'string' || v.trim() === '') return void this.add(p, `must be a non-empty string, got ${describe(v)}`);
+    if (opts.maxLength !== undefined && v.length > opts.maxLength) return void this.add(p, `must be at most ${opts.maxLength} characters, got ${v.length}`);
     if (opts.choices && !opts.choices.includes(v)) return void this.add(p, `must be one of ${opts.choices.join(', ')}, got ${JSON.stringify(v)}`);
     if (opts.pattern && !opts.pattern.test(v)) return void this.add(p, `has an unexpected form: ${JSON.stringify(v)}`);
     return v;
@@ -91,7 +103,7 @@ export class Fields {
     return v;
   }
 
-  array(obj: Obj, key: string, path: string, opts: { optional?: boolean; minLength?: number; length?: number } = {}): unknown[] | undefined {
+  array(obj: Obj, key: string, path: string, opts: { optional?: boolean; minLength?: number; maxLength?: number; length?: number } = {}): unknown[] | undefined {
     const p = join(path, key);
     const v = obj[key];
     if (v === undefined) {
@@ -101,6 +113,7 @@ export class Fields {
     if (!Array.isArray(v)) return void this.add(p, `must be a list, got ${describe(v)}`);
     if (opts.length !== undefined && v.length !== opts.length) return void this.add(p, `must have exactly ${opts.length} entries, got ${v.length}`);
     if (opts.minLength !== undefined && v.length < opts.minLength) return void this.add(p, `must have at least ${opts.minLength} entries, got ${v.length}`);
+    if (opts.maxLength !== undefined && v.length > opts.maxLength) return void this.add(p, `must have at most ${opts.maxLength} entries, got ${v.length}`);
     return v;
   }
 }

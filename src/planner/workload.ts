@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parseDocument } from 'yaml';
 import { parseUserProfiles, type MeasuredCurve } from './profiles.js';
+import { MAX_FLEET_GPUS } from './sizing.js';
 import { Fields, PlannerInputError, join, type Obj } from './validate.js';
 
 export const AUDIO_FORMATS = ['mp3', 'opus', 'aac', 'wav', 'pcm', 'flac'] as const;
@@ -44,6 +45,35 @@ export interface Workload {
   profiles: (MeasuredCurve & { engine: string })[];
 }
 
+/**
+ * The largest values the planner's model can mean (docs/planner.md, "Input bounds"). Past them
+ * a number is either a typo or a workload the planner cannot size in reasonable time, so it is
+ * refused naming the field and the bound, never planned for minutes.
+ */
+export const WORKLOAD_LIMITS = {
+  /** ~11,600 requests/s on average: beyond one region's fleet of MAX_FLEET_GPUS for any text. */
+  requestsPerDay: 1e9,
+  /** MAX_TEXT_CHARS's own ceiling: no request to the service can be longer. */
+  chars: 1_000_000,
+  /** Latency targets past a day are not latency targets. */
+  sloMs: 86_400_000,
+  /** Relative weights: their ratios matter, and sums must stay finite. */
+  weight: 1e6,
+  downloadsPerOutput: 1e6,
+  /** One lifecycle rule per storage class at most. */
+  lifecycleRules: STORAGE_CLASSES.length,
+  lifecycleDays: 3650,
+  /** The length quantile table has 256 points: more buckets add nothing. */
+  buckets: 256,
+  languages: 64,
+  instanceTypes: 256,
+  /** The largest fleet the planner sizes (MAX_FLEET_GPUS) holds no more instances. */
+  instances: MAX_FLEET_GPUS,
+  /** The random generator takes 32-bit seeds. */
+  seed: 0xffffffff,
+  stringChars: 200,
+} as const;
+
 const TOP_FIELDS = [
   'name', 'requestsPerDay', 'meanChars', 'lengthDistribution', 'language', 'hourlyWeights', 'burstFactor', 'burstShare',
   'streamingShare', 'slo', 'region', 'growthPerMonth', 'storage', 'delivery', 'engine', 'coldStartS', 'instanceTypes',
@@ -79,14 +109,15 @@ export function parseWorkload(text: string, name: string): Workload {
   return validateWorkload(parseWorkloadText(text, name), name);
 }
 
-export function validateWorkload(raw: unknown, name = 'workload'): Workload {
+export function validateWorkload(raw: unknown, fallbackName = 'workload'): Workload {
   const f = new Fields();
   const o = f.object(raw, '');
-  if (!o) return f.throwIfAny(`workload ${name}`) as never;
+  if (!o) return f.throwIfAny(`workload ${fallbackName}`) as never;
   f.known(o, '', TOP_FIELDS);
 
-  const requestsPerDay = f.number(o, 'requestsPerDay', '', { min: 0 }) ?? 0;
-  const meanChars = f.number(o, 'meanChars', '', { min: 1 }) ?? 1;
+  const name = f.string(o, 'name', '', { optional: true, maxLength: WORKLOAD_LIMITS.stringChars }) ?? fallbackName;
+  const requestsPerDay = f.number(o, 'requestsPerDay', '', { min: 0, max: WORKLOAD_LIMITS.requestsPerDay }) ?? 0;
+  const meanChars = f.number(o, 'meanChars', '', { min: 1, max: WORKLOAD_LIMITS.chars }) ?? 1;
   const lengthDistribution = parseLength(f, o.lengthDistribution, meanChars);
   const language = parseLanguages(f, o.language);
   const weeklyWeights = parseWeights(f, o.hourlyWeights);
@@ -98,10 +129,10 @@ export function validateWorkload(raw: unknown, name = 'workload'): Workload {
   const sloObj = f.object(o.slo, 'slo') ?? {};
   f.known(sloObj, 'slo', ['p95FirstAudioMs', 'p95CompletionMs']);
   const slo = {
-    p95FirstAudioMs: f.number(sloObj, 'p95FirstAudioMs', 'slo', { exclusiveMin: 0 }) ?? 1,
-    p95CompletionMs: f.number(sloObj, 'p95CompletionMs', 'slo', { exclusiveMin: 0 }) ?? 1,
+    p95FirstAudioMs: f.number(sloObj, 'p95FirstAudioMs', 'slo', { exclusiveMin: 0, max: WORKLOAD_LIMITS.sloMs }) ?? 1,
+    p95CompletionMs: f.number(sloObj, 'p95CompletionMs', 'slo', { exclusiveMin: 0, max: WORKLOAD_LIMITS.sloMs }) ?? 1,
   };
-  const region = f.string(o, 'region', '', { pattern: /^[a-z]{2}(-[a-z]+)+-\d$/ }) ?? 'us-east-1';
+  const region = f.string(o, 'region', '', { pattern: /^[a-z]{2}(-[a-z]+)+-\d$/, maxLength: WORKLOAD_LIMITS.stringChars }) ?? 'us-east-1';
   const growthPerMonth = f.number(o, 'growthPerMonth', '', { min: -0.9, max: 10, optional: true }) ?? 0;
 
   const st = o.storage === undefined ? {} : (f.object(o.storage, 'storage') ?? {});
@@ -115,29 +146,36 @@ export function validateWorkload(raw: unknown, name = 'workload'): Workload {
   f.known(dl, 'delivery', ['cdnShare', 'downloadsPerOutput']);
   const delivery = {
     cdnShare: f.number(dl, 'cdnShare', 'delivery', { min: 0, max: 1, optional: true }) ?? 0,
-    downloadsPerOutput: f.number(dl, 'downloadsPerOutput', 'delivery', { min: 0, optional: true }) ?? 1,
+    downloadsPerOutput: f.number(dl, 'downloadsPerOutput', 'delivery', { min: 0, max: WORKLOAD_LIMITS.downloadsPerOutput, optional: true }) ?? 1,
   };
 
-  const engine = f.string(o, 'engine', '', { optional: true }) ?? 'cosyvoice3-trtllm';
+  const engine = f.string(o, 'engine', '', { optional: true, maxLength: WORKLOAD_LIMITS.stringChars }) ?? 'cosyvoice3-trtllm';
   const coldStartS = f.number(o, 'coldStartS', '', { min: 0, max: 3600, optional: true });
   let instanceTypes: string[] | undefined;
-  const it = f.array(o, 'instanceTypes', '', { optional: true, minLength: 1 });
-  if (it) instanceTypes = it.filter((v, i) => (typeof v === 'string' ? true : (f.add(join('instanceTypes', i), 'must be a string'), false))) as string[];
+  const it = f.array(o, 'instanceTypes', '', { optional: true, minLength: 1, maxLength: WORKLOAD_LIMITS.instanceTypes });
+  if (it) instanceTypes = it.flatMap((v, i) => f.stringValue(v, join('instanceTypes', i), { maxLength: WORKLOAD_LIMITS.stringChars }) ?? []);
 
   const strategies = parseStrategies(f, o.strategies);
   const pl = o.planning === undefined ? {} : (f.object(o.planning, 'planning') ?? {});
   f.known(pl, 'planning', ['maxUtilization', 'seed', 'month', 'days']);
   const planning = {
     maxUtilization: f.number(pl, 'maxUtilization', 'planning', { exclusiveMin: 0, max: 0.99, optional: true }) ?? 0.85,
-    seed: f.number(pl, 'seed', 'planning', { min: 0, int: true, optional: true }) ?? 1,
+    seed: f.number(pl, 'seed', 'planning', { min: 0, max: WORKLOAD_LIMITS.seed, int: true, optional: true }) ?? 1,
     month: f.number(pl, 'month', 'planning', { min: 0, max: 120, int: true, optional: true }) ?? 0,
     days: f.number(pl, 'days', 'planning', { min: 1, max: 31, int: true, optional: true }) ?? 30,
   };
   const profiles = o.profiles === undefined ? [] : parseUserProfiles(f, o.profiles, 'profiles');
 
-  f.throwIfAny(`workload ${name}`);
+  // Growth compounds over planning.month and the simulated month: the traffic actually planned
+  // must stay within the bound, not only month 0's.
+  const planned = requestsPerDay * (1 + growthPerMonth) ** (planning.month + 1);
+  if (requestsPerDay <= WORKLOAD_LIMITS.requestsPerDay && !(planned <= WORKLOAD_LIMITS.requestsPerDay)) {
+    f.add('growthPerMonth', `compounds requestsPerDay ${requestsPerDay} to ${planned.toPrecision(3)} a day by the end of planning.month ${planning.month}; the planner models at most ${WORKLOAD_LIMITS.requestsPerDay} a day`);
+  }
+
+  f.throwIfAny(`workload ${fallbackName}`);
   const w: Workload = {
-    name: typeof o.name === 'string' ? o.name : name,
+    name,
     requestsPerDay, meanChars, lengthDistribution, language, weeklyWeights, burstFactor, burstShare, streamingShare, slo,
     region, growthPerMonth, storage, delivery, engine, strategies, planning, profiles,
   };
@@ -147,7 +185,7 @@ export function validateWorkload(raw: unknown, name = 'workload'): Workload {
 }
 
 function parseLength(f: Fields, raw: unknown, meanChars: number): LengthDistribution {
-  if (raw === undefined) return { type: 'lognormal', cv: 0.6, maxChars: Math.max(meanChars * 10, 2000) };
+  if (raw === undefined) return { type: 'lognormal', cv: 0.6, maxChars: Math.min(WORKLOAD_LIMITS.chars, Math.max(meanChars * 10, 2000)) };
   const o = f.object(raw, 'lengthDistribution');
   if (!o) return { type: 'fixed' };
   const type = f.string(o, 'type', 'lengthDistribution', { choices: ['fixed', 'lognormal', 'buckets'] });
@@ -158,12 +196,13 @@ function parseLength(f: Fields, raw: unknown, meanChars: number): LengthDistribu
   if (type === 'buckets') {
     f.known(o, 'lengthDistribution', ['type', 'buckets']);
     const buckets: { chars: number; share: number }[] = [];
-    (f.array(o, 'buckets', 'lengthDistribution', { minLength: 1 }) ?? []).forEach((b, i) => {
+    (f.array(o, 'buckets', 'lengthDistribution', { minLength: 1, maxLength: WORKLOAD_LIMITS.buckets }) ?? []).forEach((b, i) => {
       const p = join('lengthDistribution.buckets', i);
       const bo = f.object(b, p);
       if (!bo) return;
-      const chars = f.number(bo, 'chars', p, { min: 1 });
-      const share = f.number(bo, 'share', p, { min: 0 });
+      f.known(bo, p, ['chars', 'share']);
+      const chars = f.number(bo, 'chars', p, { min: 1, max: WORKLOAD_LIMITS.chars });
+      const share = f.number(bo, 'share', p, { min: 0, max: 1 });
       if (chars !== undefined && share !== undefined) buckets.push({ chars, share });
     });
     const total = buckets.reduce((s, b) => s + b.share, 0);
@@ -174,7 +213,7 @@ function parseLength(f: Fields, raw: unknown, meanChars: number): LengthDistribu
   }
   f.known(o, 'lengthDistribution', ['type', 'cv', 'maxChars']);
   const cv = f.number(o, 'cv', 'lengthDistribution', { exclusiveMin: 0, max: 3 }) ?? 0.6;
-  const maxChars = f.number(o, 'maxChars', 'lengthDistribution', { exclusiveMin: meanChars, optional: true }) ?? Math.max(meanChars * 10, 2000);
+  const maxChars = f.number(o, 'maxChars', 'lengthDistribution', { exclusiveMin: meanChars, max: WORKLOAD_LIMITS.chars, optional: true }) ?? Math.min(WORKLOAD_LIMITS.chars, Math.max(meanChars * 10, 2000));
   return { type: 'lognormal', cv, maxChars };
 }
 
@@ -184,13 +223,17 @@ function parseLanguages(f: Fields, raw: unknown): Workload['language'] {
     return [];
   }
   if (raw.length === 0) f.add('language', 'must have at least 1 entry');
+  if (raw.length > WORKLOAD_LIMITS.languages) {
+    f.add('language', `must have at most ${WORKLOAD_LIMITS.languages} entries, got ${raw.length}`);
+    return [];
+  }
   const out: Workload['language'] = [];
   raw.forEach((l, i) => {
     const p = join('language', i);
     const o = f.object(l, p);
     if (!o) return;
     f.known(o, p, ['code', 'share', 'charsPerSecond']);
-    const code = f.string(o, 'code', p);
+    const code = f.string(o, 'code', p, { maxLength: WORKLOAD_LIMITS.stringChars });
     const share = f.number(o, 'share', p, { min: 0, max: 1 });
     const charsPerSecond = f.number(o, 'charsPerSecond', p, { exclusiveMin: 0, max: 100 });
     if (code && share !== undefined && charsPerSecond !== undefined) out.push({ code, share, charsPerSecond });
@@ -204,7 +247,7 @@ function parseWeights(f: Fields, raw: unknown): number[] {
   const list = (v: unknown, p: string): number[] | undefined => {
     if (!Array.isArray(v)) return void f.add(p, v === undefined ? 'is required' : 'must be a list of 24 numbers');
     if (v.length !== 24) return void f.add(p, `must have exactly 24 entries (one per hour), got ${v.length}`);
-    const out = v.map((x, i) => f.numberValue(x, join(p, i), { min: 0 }) ?? 0);
+    const out = v.map((x, i) => f.numberValue(x, join(p, i), { min: 0, max: WORKLOAD_LIMITS.weight }) ?? 0);
     return out;
   };
   let weekday: number[] | undefined;
@@ -229,13 +272,17 @@ function parseLifecycle(f: Fields, raw: unknown): Workload['storage']['lifecycle
     f.add('storage.lifecycle', 'must be "cheapest" or a list of {afterDays, storageClass}');
     return 'cheapest';
   }
+  if (raw.length > WORKLOAD_LIMITS.lifecycleRules) {
+    f.add('storage.lifecycle', `must have at most ${WORKLOAD_LIMITS.lifecycleRules} transitions (one per storage class), got ${raw.length}`);
+    return 'cheapest';
+  }
   const out: { afterDays: number; storageClass: string }[] = [];
   raw.forEach((r, i) => {
     const p = join('storage.lifecycle', i);
     const o = f.object(r, p);
     if (!o) return;
     f.known(o, p, ['afterDays', 'storageClass']);
-    const afterDays = f.number(o, 'afterDays', p, { min: 0, int: true });
+    const afterDays = f.number(o, 'afterDays', p, { min: 0, max: WORKLOAD_LIMITS.lifecycleDays, int: true });
     const storageClass = f.string(o, 'storageClass', p, { choices: STORAGE_CLASSES });
     if (afterDays !== undefined && storageClass) out.push({ afterDays, storageClass });
   });
@@ -257,11 +304,11 @@ function parseStrategies(f: Fields, raw: unknown): Workload['strategies'] {
   const spot: Workload['strategies']['spot'] = {
     interruptionsPerInstanceMonth: f.number(s, 'interruptionsPerInstanceMonth', 'strategies.spot', { min: 0, max: 100, optional: true }) ?? 0.1,
   };
-  const base = f.number(s, 'onDemandBase', 'strategies.spot', { min: 0, int: true, optional: true });
+  const base = f.number(s, 'onDemandBase', 'strategies.spot', { min: 0, max: WORKLOAD_LIMITS.instances, int: true, optional: true });
   if (base !== undefined) spot.onDemandBase = base;
   return {
     autoscale: {
-      minInstances: f.number(a, 'minInstances', 'strategies.autoscale', { min: 1, int: true, optional: true }) ?? 1,
+      minInstances: f.number(a, 'minInstances', 'strategies.autoscale', { min: 1, max: WORKLOAD_LIMITS.instances, int: true, optional: true }) ?? 1,
       scaleInAfterMinutes: f.number(a, 'scaleInAfterMinutes', 'strategies.autoscale', { min: 1, max: 240, int: true, optional: true }) ?? 15,
       headroom: f.number(a, 'headroom', 'strategies.autoscale', { min: 0, max: 2, optional: true }) ?? 0.1,
     },

@@ -47,4 +47,34 @@ describe('POST /v1/plan', () => {
     const bad = await postJson(`${server.url}/v1/plan?format=pdf`, workload);
     assert.equal(bad.status, 400);
   });
+
+  it('refuses numbers past what the model can mean with a 400 naming the field and the bound', async () => {
+    // 1e12 requests a day used to be planned, for minutes.
+    const res = await postJson(`${server.url}/v1/plan`, { ...workload, requestsPerDay: 1e12 });
+    assert.equal(res.status, 400);
+    const body = (await res.json()) as { error: { code: string; message: string; param: string } };
+    assert.equal(body.error.code, 'invalid_value');
+    assert.equal(body.error.param, 'requestsPerDay');
+    assert.match(body.error.message, /requestsPerDay: must be at most 1000000000, got 1000000000000/);
+    const slo = await postJson(`${server.url}/v1/plan`, { ...workload, slo: { p95FirstAudioMs: 1500, p95CompletionMs: 1e15 } });
+    assert.equal(((await slo.json()) as { error: { param: string } }).error.param, 'slo.p95CompletionMs');
+  });
+
+  it('answers a body nested 5,000 levels deep with a 400 from the catalog, like every route', async () => {
+    // Sent as text: JSON.stringify itself overflows the stack on such a value.
+    const deep = '{"a":'.repeat(5000) + '1' + '}'.repeat(5000);
+    const inProfiles = JSON.stringify(workload).replace(/}$/, `,"profiles":${deep}}`);
+    for (const [text, param] of [[deep, 'a'], [inProfiles, 'profiles.a'], [`{"name":${'['.repeat(5000)}${']'.repeat(5000)}}`, 'name']] as const) {
+      const res = await postJson(`${server.url}/v1/plan`, text);
+      assert.equal(res.status, 400, await res.clone().text());
+      const body = (await res.json()) as { error: { code: string; message: string; param: string } };
+      assert.equal(body.error.code, 'invalid_value');
+      assert.equal(body.error.param, param);
+    }
+    // A body of many bad fields quotes only the first ten problems.
+    const many = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`x${i}`, 1]));
+    const res = await postJson(`${server.url}/v1/plan`, { ...workload, ...many });
+    assert.equal(res.status, 400);
+    assert.match(((await res.json()) as { error: { message: string } }).error.message, /; and 4990 more$/);
+  });
 });

@@ -65,6 +65,20 @@ test('cosyfleet plan with an invalid workload exits 2 and names the field', asyn
   assert.match(usage.stderr, /--format must be table, json, md or html/);
 });
 
+test('cosyfleet plan refuses an absurd or deeply nested workload file with a clear error, not a hang', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cosyfleet-cli-'));
+  const huge = join(dir, 'huge.yaml');
+  writeFileSync(huge, readFileSync(workloadFile, 'utf8').replace('requestsPerDay: 50000', 'requestsPerDay: 1e12'));
+  const refused = await cli(['plan', huge]);
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /requestsPerDay: must be at most 1000000000, got 1000000000000/);
+  const deep = join(dir, 'deep.json');
+  writeFileSync(deep, `{"requestsPerDay":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}`);
+  const nested = await cli(['plan', deep]);
+  assert.equal(nested.code, 2);
+  assert.match(nested.stderr, /requestsPerDay: must be a number, got an object/);
+});
+
 test('the table shows the ranking and recommendation; a progress bar is drawn only on a terminal', async () => {
   const tty = memoryIo(true);
   assert.equal(await runPlanCommand([workloadFile, '--strategies', 'always-on,schedule'], tty), 0);

@@ -29,6 +29,23 @@ test('Erlang C matches its closed form and the cached interpolation stays close'
   assert.equal(erlangC(1, 0.5), 0.5);
 });
 
+test('Erlang C agrees with the Erlang B recursion at the largest fleets the planner sizes', () => {
+  // The O(c) textbook recursion, as the reference: erlangC stops summing where the terms stop
+  // mattering, which must change nothing that shows.
+  const recursion = (c: number, a: number) => {
+    let b = 1;
+    for (let j = 1; j <= c; j++) b = (a * b) / (j + a * b);
+    const rho = a / c;
+    return b / (1 - rho + rho * b);
+  };
+  for (const c of [7, 160, 4096, 16000, 64000]) {
+    for (const rho of [0.01, 0.5, 0.9, 0.97, 0.995, 0.9999]) {
+      const expected = recursion(c, rho * c);
+      assert.ok(Math.abs(erlangC(c, rho * c) - expected) <= 1e-12 + 1e-9 * expected, `C(${c}, ${rho * c}): ${erlangC(c, rho * c)} vs ${expected}`);
+    }
+  }
+});
+
 // Stationary loads: servers, utilization, coefficient of variation of text length.
 const CASES = [
   [12, 0.8, 0.6],

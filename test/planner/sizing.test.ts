@@ -6,7 +6,7 @@ import { bundledCatalog, findGpu } from '../../src/planner/catalog.js';
 import { plan } from '../../src/planner/plan.js';
 import { bundledEngines, resolveProfile } from '../../src/planner/profiles.js';
 import { audioSecondsDistribution } from '../../src/planner/queueing.js';
-import { chooseUnit, sizingRules } from '../../src/planner/sizing.js';
+import { chooseUnit, MAX_FLEET_GPUS, sizingRules } from '../../src/planner/sizing.js';
 import { HAND_PROFILE, workload } from './helpers.js';
 
 const catalog = bundledCatalog();
@@ -120,4 +120,30 @@ test('a zero-traffic night: schedule and scale-to-zero cost what the arithmetic 
   // pre-warms and does not.
   assert.ok(by('scale-to-zero').sloViolationMinutes >= 30 * 4, `${by('scale-to-zero').sloViolationMinutes}`);
   assert.ok(by('schedule').sloViolationMinutes < by('scale-to-zero').sloViolationMinutes);
+});
+
+// The hand profile on one A10G: 4 slots of 4 s per 10 s request, at most 0.85 busy, so at most
+// 0.85 requests/s per GPU. 1000 requests/s needs more than 1176 GPUs: past MAX_FLEET_GPUS.
+test('a fleet past MAX_FLEET_GPUS is refused for the type with the documented reason, and never simulated past it', () => {
+  assert.equal(MAX_FLEET_GPUS, 1000);
+  const w = workload({ requestsPerDay: 1000 * 86400, profiles: [HAND_PROFILE], instanceTypes: ['g5.xlarge', 'g5.12xlarge'] });
+  const resolved = resolveProfile({ engine, gpu: a10g, catalog, userCurves: w.profiles });
+  assert.ok(resolved.ok);
+  const choice = chooseUnit(g5, a10g, resolved.profile, audioSecondsDistribution(w), sizingRules(w), 1000);
+  assert.equal(choice.ok, false);
+  assert.match((choice as { reason: string }).reason, /^needs more than 1000 GPUs at the peak \(1000 requests\/s\), the largest fleet the planner sizes; plan a share of the traffic/);
+
+  let simulated = 0;
+  const result = plan({ workload: w, sensitivityTop: 0, onProgress: () => simulated++ });
+  assert.equal(simulated, 0);
+  assert.deepEqual(result.options, []);
+  assert.equal(result.recommendation, null);
+  assert.deepEqual(result.excluded.map((e) => e.instanceType), ['g5.xlarge', 'g5.12xlarge']);
+  for (const e of result.excluded) assert.match(e.reason, /^needs more than 1000 GPUs at the peak/);
+
+  // Within the bound the autoscaler may want more than the cap on a burst; it gets the cap.
+  const fits = chooseUnit(g5, a10g, resolved.profile, audioSecondsDistribution(w), sizingRules(w), 100);
+  assert.ok(fits.ok);
+  assert.equal(fits.unit.maxInstances, 1000);
+  assert.equal(fits.unit.instancesFor(5000), 1000);
 });

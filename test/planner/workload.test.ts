@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { PlannerInputError } from '../../src/planner/validate.js';
-import { loadWorkloadFile, parseWorkload } from '../../src/planner/workload.js';
+import { loadWorkloadFile, parseWorkload, validateWorkload } from '../../src/planner/workload.js';
 
 const yamlText = readFileSync(new URL('../../examples/workload.yaml', import.meta.url), 'utf8');
 
@@ -84,4 +84,53 @@ test('syntax errors say which format and where', () => {
   assert.match(jsonProblems[0] ?? '', /^JSON: /);
   const dup = problemsOf('requestsPerDay: 5\nrequestsPerDay: 6\n', 'dup.yml');
   assert.match(dup[0] ?? '', /^YAML: .*(unique|Map keys)/i);
+});
+
+test('every number is bounded by what the model can mean, and the problem names the field and the bound', () => {
+  const base = parseYaml(yamlText) as Record<string, unknown>;
+  const profile = { engine: 'cosyvoice3-trtllm', gpu: 'L4', throughput: [{ concurrency: 1, rtf: 0.2 }], firstAudioMs: [{ concurrency: 1, ms: 300 }], source: 'x', sourceDate: 'y' };
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ requestsPerDay: 1e12 }, /^requestsPerDay: must be at most 1000000000, got 1000000000000$/],
+    [{ meanChars: 5e6 }, /^meanChars: must be at most 1000000, got 5000000$/],
+    [{ lengthDistribution: { type: 'lognormal', cv: 0.5, maxChars: 1e7 } }, /^lengthDistribution\.maxChars: must be at most 1000000, got 10000000$/],
+    [{ lengthDistribution: { type: 'buckets', buckets: Array.from({ length: 300 }, () => ({ chars: 180, share: 1 / 300 })) } }, /^lengthDistribution\.buckets: must have at most 256 entries, got 300$/],
+    [{ slo: { p95FirstAudioMs: 1500, p95CompletionMs: 1e12 } }, /^slo\.p95CompletionMs: must be at most 86400000, got 1000000000000$/],
+    [{ hourlyWeights: [...new Array(23).fill(1), 1e300] }, /^hourlyWeights\[23\]: must be at most 1000000, got 1e\+300$/],
+    [{ delivery: { downloadsPerOutput: 1e9 } }, /^delivery\.downloadsPerOutput: must be at most 1000000/],
+    [{ strategies: { autoscale: { minInstances: 1e6 } } }, /^strategies\.autoscale\.minInstances: must be at most 1000, got 1000000$/],
+    [{ strategies: { spot: { onDemandBase: 5000 } } }, /^strategies\.spot\.onDemandBase: must be at most 1000, got 5000$/],
+    [{ planning: { seed: 2 ** 40 } }, /^planning\.seed: must be at most 4294967295/],
+    [{ storage: { lifecycle: [1, 2, 3, 4, 5, 6].map((i) => ({ afterDays: i * 30, storageClass: 'STANDARD_IA' })) } }, /^storage\.lifecycle: must have at most 5 transitions/],
+    [{ instanceTypes: ['g5.xlarge', 'x'.repeat(300)] }, /^instanceTypes\[1\]: must be at most 200 characters, got 300$/],
+    [{ name: 'n'.repeat(1000) }, /^name: must be at most 200 characters, got 1000$/],
+    [{ language: Array.from({ length: 100 }, () => ({ code: 'en', share: 0.01, charsPerSecond: 15 })) }, /^language: must have at most 64 entries, got 100$/],
+    [{ profiles: [{ ...profile, maxConcurrency: 1e6 }] }, /^profiles\[0\]\.maxConcurrency: must be at most 1024, got 1000000$/],
+    [{ profiles: [{ ...profile, throughput: [{ concurrency: 1, rtf: 1e-300 }] }] }, /^profiles\[0\]\.throughput\[0\]\.rtf: must be at least 0\.00001, got 1e-300$/],
+    // month 0 within the bound, but growth compounds it past the bound by the planned month.
+    [{ requestsPerDay: 5e8, growthPerMonth: 10, planning: { month: 2 } }, /^growthPerMonth: compounds requestsPerDay 500000000 to 6\.66e\+11 a day by the end of planning\.month 2; the planner models at most 1000000000 a day$/],
+  ];
+  for (const [patch, re] of cases) {
+    const problems = problemsOf(JSON.stringify({ ...base, ...patch }), 'w.json');
+    assert.ok(problems.some((p) => re.test(p)), `${JSON.stringify(patch).slice(0, 200)} -> ${problems.join(' | ').slice(0, 600)}`);
+  }
+  // The bounds themselves are accepted.
+  validateWorkload({ ...base, requestsPerDay: 1e9, growthPerMonth: 0, meanChars: 1e6, lengthDistribution: { type: 'fixed' } });
+});
+
+test('a body nested thousands of levels deep is refused field by field, without recursing into it', () => {
+  let deep: unknown = 1;
+  for (let i = 0; i < 100_000; i++) deep = { a: deep };
+  const base = parseYaml(yamlText) as Record<string, unknown>;
+  const problems = (() => {
+    try {
+      validateWorkload({ ...base, name: deep, profiles: deep, extra: deep });
+    } catch (err) {
+      assert.ok(err instanceof PlannerInputError);
+      return err.problems;
+    }
+    return assert.fail('expected the workload to be refused');
+  })();
+  assert.ok(problems.includes('name: must be a non-empty string, got an object'), problems.join(' | '));
+  assert.ok(problems.some((p) => /^profiles\.a: unknown field/.test(p)), problems.join(' | '));
+  assert.ok(problems.some((p) => /^extra: unknown field/.test(p)), problems.join(' | '));
 });
