@@ -31,6 +31,7 @@ export const ERRORS = {
   unsupported_mode: { status: 422, retryable: false, message: 'The engine does not support this synthesis mode.' },
   unsupported_language: { status: 422, retryable: false, message: 'The engine does not support this language.' },
   unsupported_sample_rate: { status: 422, retryable: false, message: 'The output format cannot carry this sample rate.' },
+  nothing_to_speak: { status: 422, retryable: false, message: 'The text holds nothing the engine can speak (only sound events it cannot voice, control tokens, markup or punctuation).' },
   voice_not_found: { status: 404, retryable: false, message: 'No voice in the library with this id.' },
   consent_required: { status: 400, retryable: false, message: 'Uploading a voice needs consent="true": confirmation that the speaker agreed to have their voice cloned.' },
   audio_unreadable: { status: 422, retryable: false, message: 'The audio is not a readable WAV, MP3, FLAC or Ogg Opus file.' },

@@ -3,6 +3,7 @@
 // of one kind, since a CMU run is an English word and a pinyin run Mandarin syllables.
 import { AppError } from '../errors/app-error.js';
 import { scanAnnotations, validateAnnotations } from '../text/annotations.js';
+import { PINYIN_INITIALS } from '../text/tokens.js';
 import { foldTerm } from './matcher.js';
 
 /** Entries are scoped by owner so that per-key lexicons can come later; today everything is 'default'. */
@@ -44,9 +45,6 @@ export interface ValidEntryFields {
   wholeWord: boolean;
 }
 
-const PINYIN_INITIALS: ReadonlySet<string> = new Set(
-  ['b', 'p', 'm', 'f', 'd', 't', 'n', 'l', 'g', 'k', 'h', 'j', 'q', 'x', 'zh', 'ch', 'sh', 'r', 'z', 'c', 's', 'y', 'w'].map((i) => `[${i}]`),
-);
 // Line breaks and other control characters would let a term match across what the client
 // meant as separate lines, and cannot be typed into a term on purpose.
 const CONTROL = /\p{Cc}/u;

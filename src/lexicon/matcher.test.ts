@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { applyLexicon, compileLexicon, type LexiconRule } from './matcher.js';
+import { AppError } from '../errors/app-error.js';
 
 let seq = 0;
 function rule(term: string, pronunciation: string, extra: Partial<LexiconRule> = {}): LexiconRule {
@@ -147,5 +148,30 @@ describe('LexiconMatcher', () => {
     const r = applyLexicon(input, [rule('zzz', '[Z]')], 'en');
     assert.equal(r.text, input);
     assert.deepEqual(r.applied, []);
+  });
+});
+
+describe('LexiconMatcher: a limit on the rewritten text', () => {
+  const long = '[IY1]'.repeat(60);
+  const matcher = compileLexicon([rule('e', long, { wholeWord: false })], 'en');
+
+  it('refuses a result over maxChars (code points) with text_too_long naming MAX_TEXT_CHARS', () => {
+    assert.throws(
+      () => matcher.apply('eeee', 1000),
+      (err: unknown) =>
+        err instanceof AppError &&
+        err.code === 'text_too_long' &&
+        err.status === 400 &&
+        err.param === 'text' &&
+        /^text is 1200 characters after the lexicon replaced 4 terms; this server accepts at most 1000 per request \(MAX_TEXT_CHARS\)/.test(err.message),
+    );
+  });
+
+  it('allows a result of exactly maxChars, and counts an astral character as one', () => {
+    assert.equal(matcher.apply('eee x', 902).text, `${long}${long}${long} x`);
+    const astral = compileLexicon([rule('𠀀', '[y][ǔ]')], 'cmn');
+    // 3 astral characters (6 UTF-16 units) + "ab": 6 × 3 + 2 = 20 code points.
+    assert.equal(astral.apply('𠀀ab𠀀𠀀', 20).text, '[y][ǔ]ab[y][ǔ][y][ǔ]');
+    assert.throws(() => astral.apply('𠀀ab𠀀𠀀', 19), (err: unknown) => err instanceof AppError && /20 characters/.test(err.message));
   });
 });

@@ -4,7 +4,10 @@
 // and everything outside the replaced ranges is kept byte for byte.
 //
 // Entries compile into a trie over case-folded code points, so matching costs
-// O(text length × longest term) however many entries there are.
+// O(text length × longest term) however many entries there are. A caller's limit on the
+// rewritten text's length is checked before that text is built: a short term with a long
+// pronunciation could otherwise turn a request into megabytes.
+import { AppError } from '../errors/app-error.js';
 import { scanAnnotations } from '../text/annotations.js';
 import type { LexiconEntry } from './entry.js';
 
@@ -57,6 +60,23 @@ function isWordChar(ch: string | undefined): boolean {
 // inside the phoneme run, `foo[M]` as one longer run.
 const BRACKET = /[[\]]/;
 
+function codePoints(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0xdc00 || c > 0xdfff || i === 0 || s.charCodeAt(i - 1) < 0xd800 || s.charCodeAt(i - 1) > 0xdbff) n++;
+  }
+  return n;
+}
+
+function expansionTooLong(chars: number, maxChars: number, replacements: number): AppError {
+  return new AppError(
+    'text_too_long',
+    `text is ${chars} characters after the lexicon replaced ${replacements} term${replacements === 1 ? '' : 's'}; this server accepts at most ${maxChars} per request (MAX_TEXT_CHARS), lexicon output included. Shorten the text, send "lexicon": false, or shorten the entries' pronunciations.`,
+    { param: 'text' },
+  );
+}
+
 function codePointBefore(text: string, index: number): string | undefined {
   if (index <= 0) return undefined;
   const low = text.charCodeAt(index - 1);
@@ -77,6 +97,8 @@ interface TrieNode {
 interface CompiledRule extends LexiconRule {
   /** NFC term, compared exactly when case-sensitive. */
   exact: string;
+  /** Code points of the pronunciation. */
+  pronunciationChars: number;
   first: string;
   last: string;
 }
@@ -107,12 +129,16 @@ export class LexiconMatcher {
         }
         node = child;
       }
-      node.rules.push({ ...rule, exact, first: chars[0] as string, last: chars[chars.length - 1] as string });
+      node.rules.push({ ...rule, exact, pronunciationChars: codePoints(rule.pronunciation), first: chars[0] as string, last: chars[chars.length - 1] as string });
     }
     this.size = rules.length;
   }
 
-  apply(text: string): LexiconRewrite {
+  /**
+   * Rewrites `text`. With `maxChars`, a result longer than that many code points is refused
+   * (400 `text_too_long`, naming MAX_TEXT_CHARS, the request limit callers pass) before it is built.
+   */
+  apply(text: string, maxChars = Infinity): LexiconRewrite {
     if (this.size === 0) return { text, applied: [] };
     const candidates: Candidate[] = [];
     for (const span of scanAnnotations(text).spans) {
@@ -138,6 +164,11 @@ export class LexiconMatcher {
       chosen.push(c);
     }
     chosen.sort((a, b) => a.start - b.start);
+    if (Number.isFinite(maxChars)) {
+      let chars = codePoints(text);
+      for (const c of chosen) chars += c.rule.pronunciationChars - codePoints(text.slice(c.start, c.end));
+      if (chars > maxChars) throw expansionTooLong(chars, maxChars, chosen.length);
+    }
 
     let out = '';
     let pos = 0;

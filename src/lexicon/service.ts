@@ -64,11 +64,12 @@ export class LexiconService {
 
   /**
    * Applies the entries for `language` (detected from the text when the request names none,
-   * as synthesis would) to `text`.
+   * as synthesis would) to `text`. A result over `maxChars` code points is refused
+   * (`text_too_long`) before it is built.
    */
-  async rewrite(text: string, language: string | undefined, owner = DEFAULT_OWNER): Promise<LexiconRewrite> {
+  async rewrite(text: string, language: string | undefined, owner = DEFAULT_OWNER, maxChars = Infinity): Promise<LexiconRewrite> {
     const matcher = await this.matcherFor(owner, language ?? detectLanguage(text));
-    return matcher.apply(text);
+    return matcher.apply(text, maxChars);
   }
 
   /**
@@ -77,7 +78,7 @@ export class LexiconService {
    */
   rewriteHook(observe?: (result: LexiconRewrite) => void): NonNullable<PlanServices['rewriteText']> {
     return async (text, context) => {
-      const result = await this.rewrite(text, context.language);
+      const result = await this.rewrite(text, context.language, DEFAULT_OWNER, context.maxChars);
       observe?.(result);
       return result.text;
     };

@@ -12,6 +12,7 @@ import { createResampler, type Resampler } from '../audio/resample.js';
 import { segmentText } from '../text/segment.js';
 import { detectLanguage } from '../text/language.js';
 import { validateAnnotations } from '../text/annotations.js';
+import { hasSpeakableContent } from '../text/speakable.js';
 
 export interface TtsInput {
   text: string;
@@ -88,8 +89,12 @@ export type PipelineConfig = Pick<Config, 'maxTextChars' | 'maxSegmentChars' | '
 export interface PlanServices {
   /** Resolves a voice id that is not one of the engine's presets (the voice library); null if unknown. */
   readonly resolveVoice?: (id: string) => Promise<VoicePrompt | null>;
-  /** Rewrites request text before validation and segmentation (the lexicon). */
-  readonly rewriteText?: (text: string, context: { language: string | undefined; input: TtsInput }) => Promise<string>;
+  /**
+   * Rewrites request text before segmentation (the lexicon). `maxChars` is the request limit
+   * (MAX_TEXT_CHARS), which the rewritten text must keep too: a rewriter should refuse a longer
+   * result itself (`text_too_long`) before building it; planning refuses it regardless.
+   */
+  readonly rewriteText?: (text: string, context: { language: string | undefined; input: TtsInput; maxChars: number }) => Promise<string>;
   /** Turns a request's `instruct` value into what the engine receives, plus warnings. */
   readonly resolveInstruction?: (value: string) => { instruction: Instruction; warnings: SynthesisWarning[] };
   /** Admits the planned request to the scheduler, or throws 429 (queue_full, overloaded) before any byte. */
@@ -145,9 +150,22 @@ export async function planText(
     throw new AppError('invalid_token', `Invalid token ${issue.token} at position ${issue.position}: ${issue.message}.${hint}`, { param: 'text' });
   }
   const text =
-    input.lexicon !== false && services.rewriteText ? await services.rewriteText(original, { language: input.language, input }) : original;
+    input.lexicon !== false && services.rewriteText
+      ? await services.rewriteText(original, { language: input.language, input, maxChars: config.maxTextChars })
+      : original;
+  if (text !== original) {
+    const rewritten = [...text].length;
+    if (rewritten > config.maxTextChars) {
+      throw new AppError(
+        'text_too_long',
+        `text is ${rewritten} characters after the lexicon; this server accepts at most ${config.maxTextChars} per request (MAX_TEXT_CHARS), lexicon output included. Shorten the text, or send "lexicon": false.`,
+        { param: 'text' },
+      );
+    }
+  }
 
   const caps = engine.capabilities;
+  if (!hasSpeakableContent(text, caps.annotations)) throw nothingToSpeak(caps.name, caps.annotations.includes('paralinguistic'));
   const presets = await engine.listVoices();
   const voice = input.voice ?? presets[0]?.id;
   if (!voice) throw new AppError('engine_unavailable', `The ${caps.name} engine has no voices.`);
@@ -205,6 +223,20 @@ export async function planText(
   return { requestId, engine, segments, mode, voice, prompt, instruction, language, languageDetected, speed, seed: input.seed, format, stream, pcmRate, gapMs: config.segmentGapMs, warnings };
 }
 
+function nothingToSpeak(engine: string, voicesEvents: boolean): AppError {
+  const what = voicesEvents ? 'only control tokens, markup tags and punctuation' : 'only sound events it cannot voice ([breath], [laughter]), control tokens, markup tags and punctuation';
+  return new AppError('nothing_to_speak', `The text holds nothing the ${engine} engine can speak: ${what}. Add the words to say.`, { param: 'text' });
+}
+
+/** Samples of owed silence encoded at a time. */
+const SILENCE_BLOCK = 16_384;
+
+/** True when every sample rounds to 0 in 16-bit PCM. */
+function isSilent(samples: Float32Array): boolean {
+  for (let i = 0; i < samples.length; i++) if (Math.abs(samples[i] as number) >= 0.5 / 32768) return false;
+  return true;
+}
+
 const UNSETTLED = Symbol('unsettled');
 
 /**
@@ -218,6 +250,10 @@ export async function* renderAudio(plan: SynthesisPlan, signal: AbortSignal, rep
   const started = performance.now();
   let firstAudioMs: number | null = null;
   let samplesOut = 0;
+  let engineSamples = 0;
+  // Until the engine's first non-silent sample, how many silent samples (its own and gaps) are owed.
+  let audible = false;
+  let silentLead = 0;
   let resampler: Resampler | null = null;
   const gap = new Float32Array(Math.round((engineRate * plan.gapMs) / 1000));
   // What ends the scheduler's job; still UNSETTLED if the consumer stopped reading early, which
@@ -244,16 +280,40 @@ export async function* renderAudio(plan: SynthesisPlan, signal: AbortSignal, rep
         instruction: plan.instruction,
         requestId: plan.requestId,
       };
+      // The gap goes before a segment's first audio when audio came before it (a segment that
+      // yields nothing adds no second gap).
+      let gapOwed = engineSamples > 0 && gap.length > 0;
       for await (const chunk of engine.synthesize(request, { signal })) {
         if (chunk.sampleRate !== engineRate) {
           throw new AppError('engine_failed', `engine yielded ${chunk.sampleRate} Hz, declared ${engineRate} Hz`);
         }
+        if (chunk.samples.length === 0) continue;
         // First engine audio, not first encoded byte: a non-streamed WAV holds every byte until
         // the end, but the engine's latency is what capacity planning needs.
         firstAudioMs ??= performance.now() - started;
+        engineSamples += chunk.samples.length;
+        const owed = gapOwed ? gap.length : 0;
+        gapOwed = false;
+        if (!audible) {
+          // Silence before the first sound is counted, not encoded yet: see the check below.
+          silentLead += owed;
+          if (isSilent(chunk.samples)) {
+            silentLead += chunk.samples.length;
+            continue;
+          }
+          audible = true;
+          for (let left = silentLead; left > 0; left -= SILENCE_BLOCK) yield* emit(new Float32Array(Math.min(left, SILENCE_BLOCK)));
+        } else if (owed > 0) {
+          yield* emit(gap);
+        }
         yield* emit(chunk.samples);
       }
-      if (i < plan.segments.length - 1 && gap.length > 0) yield* emit(gap);
+    }
+    // Text the plan let through (a lone `♪`, say) can still make the engine say nothing, or
+    // only silence; an empty or silent file with status 200 would pass for success. Nothing has
+    // been encoded yet, so the client gets the refusal as a JSON error, streamed or not.
+    if (!audible) {
+      throw new AppError('nothing_to_speak', `The ${engine.capabilities.name} engine made no sound from this text: it holds nothing the engine can speak. Add the words to say.`, { param: 'text' });
     }
     const tail = resampler.flush();
     samplesOut += tail.length;

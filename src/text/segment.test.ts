@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { scanAnnotations } from './annotations.js';
 import { segmentSpans, segmentText, type Segment } from './segment.js';
-import { CMU_TOKENS, CONTROL_TOKENS, PARALINGUISTIC_TOKENS, PINYIN_TOKENS } from './tokens.js';
+import { CMU_TOKENS, CONTROL_TOKENS, PARALINGUISTIC_TOKENS, PINYIN_INITIALS, PINYIN_TOKENS } from './tokens.js';
 
 const seg = (text: string, maxChars: number, extra: { pack?: boolean; language?: string } = {}): string[] =>
   segmentText(text, { maxChars, ...extra });
@@ -84,11 +84,31 @@ describe('segmentText: limits and packing', () => {
     assert.deepEqual(seg('cafe\u0301cafe\u0301', 5), ['cafe\u0301', 'cafe\u0301']);
   });
 
-  it('keeps a token run whole, exceeding maxChars when it must', () => {
+  it('keeps a token run whole when it fits, glued punctuation included', () => {
     const run = '[M][AY0][N][UW1][T]';
-    assert.deepEqual(seg(`I need a ${run}. It is late.`, 12), ['I need a', `${run}.`, 'It is late.']);
+    assert.deepEqual(seg(`I need a ${run}. It is late.`, 20), ['I need a', `${run}.`, 'It is late.']);
     assert.deepEqual(seg(`I need a ${run}. It is late.`, 30, { pack: false }), [`I need a ${run}.`, 'It is late.']);
-    assert.deepEqual(seg(`你好[n][ǐ][h][ǎo]吗`, 3), ['你好', '[n][ǐ][h][ǎo]', '吗']);
+  });
+
+  it('splits a run longer than maxChars between tokens: never inside one, nor between a pinyin initial and its final', () => {
+    const run = '[M][AY0][N][UW1][T]';
+    assert.deepEqual(seg(`I need a ${run}. It is late.`, 12), ['I need a', '[M][AY0][N]', '[UW1][T].', 'It is late.']);
+    assert.deepEqual(seg(`你好[n][ǐ][h][ǎo]吗`, 3), ['你好', '[n][ǐ]', '[h][ǎo]', '吗']);
+    assert.deepEqual(seg('[zh][ōng][g][uó]', 11), ['[zh][ōng]', '[g][uó]']);
+    // A token longer than maxChars is the one thing kept over the limit.
+    assert.deepEqual(seg('[breath][AY0]', 4), ['[breath]', '[AY0]']);
+  });
+
+  it('bounds a 4,800-character run (600 x [M][AY0]) by maxChars', () => {
+    const text = '[M][AY0]'.repeat(600);
+    const segments = seg(text, 400);
+    assert.equal(segments.length, 12);
+    assert.ok(segments.every((s) => s.length <= 400 && /^(?:\[M\]\[AY0\])+$/.test(s)), JSON.stringify(segments.map((s) => s.length)));
+    assert.equal(segments.join(''), text);
+  });
+
+  it('keeps a token the inventory does not know with its neighbours (alone it would read as prose)', () => {
+    assert.deepEqual(seg('[M][1][T][AY0]', 7), ['[M][1][T]', '[AY0]']);
   });
 
   it('keeps <strong>…</strong> together when it fits, even across a sentence end', () => {
@@ -177,26 +197,39 @@ function checkSegmentation(text: string, maxChars: number, pack: boolean): void 
 
   const container = (start: number, end: number): Segment | undefined =>
     segments.find((s) => s.start <= start && end <= s.end);
-  // Tokens and runs of adjacent tokens are never split; a markup pair that fits is never split.
-  for (const g of scan.groups) assert.ok(container(g.start, g.end), `group ${text.slice(g.start, g.end)} split; ${context}`);
+  // Tokens are never split; a token group, a run or a markup pair is not split when it fits,
+  // sized like the segmenter does with the punctuation glued after it ("[T].", "</strong>…").
+  const glued = (end: number): number => /^[\p{Po}\p{Pe}\p{Pf}]*/u.exec(text.slice(end))?.[0].length ?? 0;
+  for (const t of scan.tokens) assert.ok(container(t.start, t.end), `token ${t.text} split; ${context}`);
+  for (const g of scan.groups) {
+    if (g.end + glued(g.end) - g.start <= maxChars) assert.ok(container(g.start, g.end), `group ${text.slice(g.start, g.end)} split; ${context}`);
+  }
+  const groupEnds = new Set(scan.groups.map((g) => g.end));
+  for (const r of scan.runs) {
+    const end = groupEnds.has(r.end) ? r.end + glued(r.end) : r.end;
+    if (end - r.start <= maxChars) assert.ok(container(r.start, r.end), `run ${text.slice(r.start, r.end)} split; ${context}`);
+  }
   for (const p of scan.pairs) {
-    // The segmenter sizes a pair with the punctuation glued after it ("</strong>…").
-    const glued = /^[\p{Po}\p{Pe}\p{Pf}]*/u.exec(text.slice(p.end))?.[0].length ?? 0;
-    if (p.end + glued - p.start <= maxChars) assert.ok(container(p.start, p.end), `pair split; ${context}`);
+    if (p.end + glued(p.end) - p.start <= maxChars) assert.ok(container(p.start, p.end), `pair split; ${context}`);
   }
 
-  // Within the limit, unless the segment is one oversized token group (plus glued punctuation).
+  // Within the limit, unless the segment is a piece of a token group that cannot be cut: one
+  // token, a pinyin initial with its final, or tokens glued to an unknown one (plus glued punctuation).
   for (const s of segments) {
     if (s.text.length <= maxChars) continue;
-    const group = scan.groups.find(
-      (g) => g.start === s.start && g.end <= s.end && TRAILING_PUNCT.test(`x${text.slice(g.end, s.end)}`),
-    );
-    assert.ok(group, `oversized segment ${JSON.stringify(s.text)}; ${context}`);
+    const tokens = scan.tokens.filter((t) => t.start >= s.start && t.end <= s.end);
+    const first = tokens[0];
+    const last = tokens[tokens.length - 1];
+    const oversized = `oversized segment ${JSON.stringify(s.text)}; ${context}`;
+    assert.ok(first && last && first.start === s.start, oversized);
+    assert.ok(TRAILING_PUNCT.test(`x${text.slice(last.end, s.end)}`), oversized);
+    assert.ok(tokens.every((t, i) => i === 0 || t.start === tokens[i - 1]?.end), oversized);
+    assert.ok(tokens.length === 1 || (tokens.length === 2 && PINYIN_INITIALS.has(first.text)) || tokens.some((t) => !t.known), oversized);
   }
 }
 
 describe('segmentText: properties', () => {
-  it('loses no character, respects maxChars and never splits a token (2000 random inputs)', () => {
+  it('loses no character, respects maxChars and never splits a token, nor a run that fits (2000 random inputs)', () => {
     const next = rng(20261124);
     for (let i = 0; i < 2000; i++) {
       const text = randomText(next);

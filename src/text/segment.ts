@@ -1,12 +1,15 @@
 // Splits request text into engine-sized segments. Cuts prefer the strongest boundary that
 // keeps a piece within maxChars: paragraph > sentence > clause > whitespace > any character.
-// Annotations are never cut: a token, a run of adjacent tokens (`[M][AY0][N][UW1][T]` is one
-// word) and, when it fits in maxChars, a whole `<strong>...</strong>` pair stay in one segment.
-// A single run longer than maxChars is kept whole (with any punctuation glued to its end), so
-// that segment exceeds the limit: a broken phoneme word would be read out as garbage, which is
-// worse than one long engine call. Lengths are UTF-16 code units; a surrogate pair or a letter
-// with its combining accent is never cut, so maxChars below 2 can also be exceeded by one unit.
-import { scanAnnotations, type Range } from './annotations.js';
+// Annotations are never cut: a token is never split, and a run of adjacent tokens
+// (`[M][AY0][N][UW1][T]` is one word) and, when it fits in maxChars, a whole
+// `<strong>...</strong>` pair stay in one segment. A run longer than maxChars is split between
+// its tokens (never between a pinyin initial and its final), since a segment over the engine's
+// limit costs more than a word read in two pieces; it is the text's own doing, or a lexicon's.
+// So a segment exceeds maxChars only when maxChars is shorter than one token (at most 44 units,
+// `<|...|>`) or, below 2, than a surrogate pair or a letter with its combining accent. Lengths
+// are UTF-16 code units.
+import { scanAnnotations, type AnnotationToken, type Range } from './annotations.js';
+import { PINYIN_INITIALS } from './tokens.js';
 import {
   abbreviationsFor,
   characterCuts,
@@ -65,12 +68,13 @@ class TrimIndex {
 const TRAILING_PUNCTUATION = /[\p{Po}\p{Pe}\p{Pf}]/u;
 
 /**
- * Positions where no cut may fall: inside token groups, between a group and the punctuation
- * glued to it (an oversized `[M]...[T].` keeps its period rather than leaving a lone "." to
- * start the next segment), and inside markup pairs whose span, glued punctuation included,
- * fits in maxChars. Only bracket runs can therefore make a segment exceed the limit.
+ * Positions where no cut may fall: inside tokens; inside token groups and between a group and
+ * the punctuation glued to it (an `[M]...[T].` keeps its period rather than leaving a lone "."
+ * to start the next segment) when that fits in maxChars; and inside markup pairs whose span,
+ * glued punctuation included, fits in maxChars. A group that does not fit may be cut between
+ * two known tokens (blockOversizedGroup).
  */
-function blockedPositions(text: string, maxChars: number): { blocked: Uint8Array; groupStarts: Set<number> } {
+function blockedPositions(text: string, maxChars: number): { blocked: Uint8Array; groupStarts: Set<number>; annotationCuts: number[] } {
   const scan = scanAnnotations(text);
   const blocked = new Uint8Array(text.length + 1);
   const block = (start: number, end: number): void => {
@@ -78,17 +82,56 @@ function blockedPositions(text: string, maxChars: number): { blocked: Uint8Array
   };
   const groupStarts = new Set(scan.groups.map((g) => g.start));
   const gluedEnd = new Map<number, number>();
+  const annotationCuts: number[] = [];
+  let t = 0;
   for (const g of scan.groups) {
     let end = g.end;
     while (end < text.length && TRAILING_PUNCTUATION.test(text[end] ?? '') && !groupStarts.has(end)) end++;
-    block(g.start, end);
     gluedEnd.set(g.end, end);
+    while (t < scan.tokens.length && (scan.tokens[t]?.start ?? Infinity) < g.start) t++;
+    const tokens: AnnotationToken[] = [];
+    while (t < scan.tokens.length && (scan.tokens[t]?.end ?? Infinity) <= g.end) tokens.push(scan.tokens[t++] as AnnotationToken);
+    annotationCuts.push(g.start, ...runBoundaries(tokens), end);
+    if (end - g.start <= maxChars || tokens.length < 2) {
+      block(g.start, end);
+      continue;
+    }
+    blockOversizedGroup(tokens, end, block);
   }
   for (const pair of scan.pairs) {
     const end = gluedEnd.get(pair.end) ?? pair.end;
     if (end - pair.start <= maxChars) block(pair.start, end);
   }
-  return { blocked, groupStarts };
+  return { blocked, groupStarts, annotationCuts };
+}
+
+/** Inside a token group, where one run or token ends and another begins (`[breath]|[M][AY0]`). */
+function runBoundaries(tokens: readonly AnnotationToken[]): number[] {
+  const cuts: number[] = [];
+  for (let i = 1; i < tokens.length; i++) {
+    const a = tokens[i - 1] as AnnotationToken;
+    const b = tokens[i] as AnnotationToken;
+    if (!(a.kind === b.kind && (a.kind === 'cmu' || a.kind === 'pinyin'))) cuts.push(b.start);
+  }
+  return cuts;
+}
+
+/**
+ * A group longer than maxChars: every token stays whole, the last keeps the punctuation glued
+ * to it (up to `gluedEnd`), a pinyin initial keeps its final, and a token the inventory does
+ * not know keeps its neighbours (alone it could read as prose; validation refuses such tokens
+ * before synthesis anyway).
+ */
+function blockOversizedGroup(tokens: readonly AnnotationToken[], gluedEnd: number, block: (start: number, end: number) => void): void {
+  tokens.forEach((token, i) => {
+    const next = tokens[i + 1];
+    if (!next) {
+      block(token.start, gluedEnd);
+      return;
+    }
+    const keepTogether = !token.known || !next.known || (PINYIN_INITIALS.has(token.text) && next.kind === 'pinyin' && !PINYIN_INITIALS.has(next.text));
+    block(token.start, keepTogether ? next.start + 1 : token.end);
+  });
 }
 
 /** Cuts of `all` strictly inside (start, end), by binary search since `all` is sorted. */
@@ -157,7 +200,7 @@ export function segmentSpans(text: string, opts: SegmentOptions): Segment[] {
   const { maxChars, pack = true } = opts;
   if (!Number.isInteger(maxChars) || maxChars < 1) throw new RangeError(`maxChars must be a positive integer, got ${maxChars}`);
   const trim = new TrimIndex(text);
-  const { blocked, groupStarts } = blockedPositions(text, maxChars);
+  const { blocked, groupStarts, annotationCuts } = blockedPositions(text, maxChars);
   const allowed = (cuts: number[]): number[] => cuts.filter((c) => blocked[c] !== 1);
 
   const paragraphs = allowed(paragraphCuts(text));
@@ -166,6 +209,9 @@ export function segmentSpans(text: string, opts: SegmentOptions): Segment[] {
   const finer: Array<() => number[]> = [
     () => allowed(clauseCuts(text)),
     () => allowed(whitespaceCuts(text)),
+    // The edges of token groups, and inside a group that does not fit, the edges of its runs,
+    // so that a run which fits is never cut by the character levels below.
+    () => allowed(annotationCuts.filter((c) => c > 0 && c < text.length)),
     () => allowed(characterCuts(text, true)),
     () => allowed(characterCuts(text)),
   ];

@@ -24,3 +24,11 @@ export const SUPPORTED_INSTRUCTIONS: readonly string[] = data.supported_instruct
 export const CMU_BASE_PHONEMES: readonly string[] = [
   ...new Set(data.cmu_phoneme_tokens.map((t) => t.slice(1, -1).replace(/[0-9]$/, ''))),
 ];
+
+/**
+ * The pinyin tokens that are initials (`[zh]`, `[j]`; `y` and `w` count): an initial is no
+ * syllable alone, so it must stay glued to the final after it.
+ */
+export const PINYIN_INITIALS: ReadonlySet<string> = new Set(
+  ['b', 'p', 'm', 'f', 'd', 't', 'n', 'l', 'g', 'k', 'h', 'j', 'q', 'x', 'zh', 'ch', 'sh', 'r', 'z', 'c', 's', 'y', 'w'].map((i) => `[${i}]`),
+);
