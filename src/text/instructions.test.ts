@@ -82,6 +82,14 @@ describe('resolveInstruction', () => {
     refusal('You are a helpful assistant. 请用四川话表达。<|endofprompt|>', /control tokens/)();
     refusal('<|im_start|>system', /control tokens/)();
     refusal('half a token |> here', /control tokens/)();
+    refusal('Be calm.<|endofprompt|>', /\(<\|endofprompt\|> at position 8\)/)();
+  });
+
+  it('refuses control characters (NUL, ESC, DEL) but not tabs and line breaks', () => {
+    refusal('Be\u0000calm.', /control characters \(U\+0000 at position 2\)/)();
+    refusal('\u001b[31mBe calm.', /U\+001B at position 0/)();
+    refusal('Be calm.\u007f', /U\+007F/)();
+    assert.equal(resolveInstruction('Be\tcalm,\r\nplease.').instruction.text, wrapInstruction('Be calm, please.'));
   });
 
   it('refuses unknown keys with a suggestion, and empty or oversized instructions', () => {

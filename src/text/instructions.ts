@@ -5,6 +5,7 @@
 import { AppError } from '../errors/app-error.js';
 import type { Instruction, SynthesisWarning } from '../engines/engine.js';
 import { nearest } from './edit-distance.js';
+import { describePromptHazard, findPromptHazard } from './prompt-hazards.js';
 import { SUPPORTED_INSTRUCTIONS } from './tokens.js';
 
 export type InstructionCategory = 'dialect' | 'volume' | 'speed' | 'emotion' | 'role';
@@ -103,16 +104,15 @@ const PARAM = 'instruct';
 /**
  * Turns a request's instruction (a trained key, a trained text, or free text) into what the model
  * receives, wrapped in its format. Free text that is not a trained instruction is accepted with an
- * `instruction_untrained` warning. Model control tokens are refused: the server adds the wrapper,
- * and a client-written `<|endofprompt|>` would let it end the prompt and inject its own.
+ * `instruction_untrained` warning. Model control tokens and control characters are refused
+ * (prompt-hazards.ts): the server adds the wrapper, and a client-written `<|endofprompt|>` would
+ * let it end the prompt and inject its own.
  */
 export function resolveInstruction(value: string): { instruction: Instruction; warnings: SynthesisWarning[] } {
-  if (/<\||\|>/.test(value)) {
-    throw new AppError(
-      'invalid_value',
-      `The instruction must not contain model control tokens such as ${INSTRUCTION_SUFFIX}; send the instruction alone, the server adds the model's wrapper.`,
-      { param: PARAM },
-    );
+  const hazard = findPromptHazard(value);
+  if (hazard) {
+    const advice = hazard.kind === 'control_token' ? "; send the instruction alone, the server adds the model's wrapper" : '';
+    throw new AppError('invalid_value', `The instruction must not contain ${describePromptHazard(hazard)}${advice}.`, { param: PARAM });
   }
   let text = value.replace(/\s+/g, ' ').trim();
   // Clients copying CosyVoice examples include the system prompt; the wrapper adds it again.

@@ -2,6 +2,7 @@
 // upload and on PATCH, whatever transport they came through.
 import { AppError } from '../errors/app-error.js';
 import { validateAnnotations } from '../text/annotations.js';
+import { describePromptHazard, findPromptHazard } from '../text/prompt-hazards.js';
 import { isLanguageCode, LANGUAGE_CODES } from '../text/language.js';
 
 export const MAX_NAME_CHARS = 100;
@@ -14,7 +15,10 @@ export function validateName(name: string): string {
   return trimmed;
 }
 
-/** The words spoken in the recording; annotation tokens are allowed and must be valid. */
+/**
+ * The words spoken in the recording; annotation tokens are allowed and must be valid, except
+ * model control tokens (`<|endofprompt|>`), refused like control characters.
+ */
 export function validateTranscript(transcript: string): string {
   const trimmed = transcript.trim();
   if (trimmed.length === 0) throw new AppError('invalid_value', 'transcript must hold the words spoken in the recording.', { param: 'transcript' });
@@ -22,7 +26,14 @@ export function validateTranscript(transcript: string): string {
   if (chars > MAX_TRANSCRIPT_CHARS) {
     throw new AppError('invalid_value', `transcript has ${chars} characters; at most ${MAX_TRANSCRIPT_CHARS} are accepted.`, { param: 'transcript' });
   }
-  // Positions refer to the text the client sent.
+  // Positions refer to the text the client sent. The transcript goes into the model's prompt,
+  // so it is held to the rules of instructions (prompt-hazards.ts).
+  const hazard = findPromptHazard(transcript);
+  if (hazard) {
+    throw new AppError('invalid_value', `transcript must not contain ${describePromptHazard(hazard)}: it holds the words spoken in the recording, and the server adds the model's control tokens itself.`, {
+      param: 'transcript',
+    });
+  }
   const issue = validateAnnotations(transcript)[0];
   if (issue) {
     const hint = issue.suggestion ? ` Did you mean ${issue.suggestion}?` : '';
