@@ -11,6 +11,7 @@ import type { Lifecycle } from './http/context.js';
 import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './http/errors.js';
 import { registerOpenApi } from './http/openapi.js';
 import { registerCors } from './http/cors.js';
+import { requestLogSerializers } from './http/request-log.js';
 import { registerSiteGuard } from './http/site-guard.js';
 import { ttsRoutes } from './http/tts.js';
 import { registerLanguageTags } from './http/language-tags.js';
@@ -61,7 +62,8 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const RECONCILE_GRACE_MS = 10 * 60_000;
 
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
-  const logger = options.logger ?? pino({ level: config.logLevel, redact: ['req.headers.authorization'] });
+  // Request lines without query strings: user text must not reach the logs (request-log.ts).
+  const logger = (options.logger ?? pino({ level: config.logLevel, redact: ['req.headers.authorization'] })).child({}, { serializers: requestLogSerializers });
   const inner = options.engine ?? createEngine(config, logger);
   const metrics = new ServiceMetrics();
   // Every synthesis is a scheduled job (src/scheduler): admission, priorities, fair sharing, retries.

@@ -3,6 +3,7 @@
 // codes; anything unexpected is logged with its stack and answered as a plain 500.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, toError } from '../errors/app-error.js';
+import { ERRORS } from '../errors/catalog.js';
 
 interface AjvIssue {
   keyword: string;
@@ -20,7 +21,12 @@ export function handleErrors(app: FastifyInstance, body: (error: AppError) => un
   app.setErrorHandler((raw, request, reply) => {
     const error = toAppError(raw);
     if (error.status >= 500) request.log.error({ err: raw }, 'request failed');
-    else request.log.info({ code: error.code, param: error.param }, error.message);
+    else {
+      // The message may quote the request (a token, a fragment of bad JSON, a pronunciation), so
+      // info carries the catalog's fixed text and the message itself waits for debug.
+      request.log.info({ code: error.code, param: error.param }, ERRORS[error.code].message);
+      request.log.debug({ code: error.code }, error.message);
+    }
     if (reply.sent || reply.raw.headersSent) {
       // A streamed response already went out; the transport layer ends it (see docs/api.md).
       reply.raw.destroy();
