@@ -88,6 +88,7 @@ export function runEngineConformance(label: string, makeEngine: () => Promise<En
       assert.ok(c.speed.min > 0 && c.speed.min <= 1 && c.speed.max >= 1, 'speed range contains 1');
       assert.ok(c.concurrency >= 1, 'concurrency');
       assert.ok(c.batching.maxBatch >= 1, 'maxBatch');
+      assert.ok(c.rtf === undefined || (Number.isFinite(c.rtf) && c.rtf > 0), 'rtf, when declared, is a positive real-time factor');
       assert.ok(engine.health().ready, 'ready after start()');
     });
 

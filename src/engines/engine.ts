@@ -1,5 +1,6 @@
 // The engine-adapter interface, version 2 (v2 added voice prompts, prepareVoice and
-// instructions; a v1 engine is a v2 engine without prepareVoice that warns about both). Every synthesis backend (embedded espeak, the
+// instructions; a v1 engine is a v2 engine without prepareVoice that warns about both; the
+// optional capabilities.rtf came later within v2: an engine without it is unchanged). Every synthesis backend (embedded espeak, the
 // CosyVoice3 GPU worker, remote servers) implements exactly this, and must pass the
 // conformance suite in `conformance.ts`. Keep it small: the service handles segmentation,
 // resampling, encoding and transport; an engine turns one segment of text into PCM.
@@ -31,6 +32,14 @@ export interface EngineCapabilities {
   /** How many segments the engine can synthesize at the same time. */
   readonly concurrency: number;
   readonly speed: { readonly min: number; readonly max: number };
+  /**
+   * Optional, declared speed: the engine wall time of one call per second of audio it makes
+   * (its real-time factor), as the scheduler times a call on a warm engine. Admission estimates
+   * start from it before any call has been measured and then follow the measured calls;
+   * engines that cannot know it (a remote server, a GPU of unknown type) leave it out and the
+   * scheduler starts from a pessimistic 0.5.
+   */
+  readonly rtf?: number;
   /** Annotation kinds honoured; others come back as warnings. */
   readonly annotations: readonly AnnotationKind[];
   /** Licence of the engine's code/data that a deployer must know about. */

@@ -1,6 +1,7 @@
 // Cost estimates for admission control: characters -> expected audio seconds -> expected engine
 // time, from exponentially weighted moving averages of what the engine actually did. Estimates
-// start from conservative guesses and follow the engine as it is measured (per engine instance).
+// start from the engine's declared speed (capabilities.rtf; a pessimistic 0.5 for an engine that
+// declares none) and follow the engine as it is measured.
 
 /** Languages written without spaces carry far more audio per character. */
 const DENSE_LANGUAGES = new Set(['cmn', 'yue', 'ja', 'ko']);
@@ -40,7 +41,7 @@ export class ServiceRateEstimator {
 
   constructor(options: EstimatorOptions = {}) {
     this.alpha = options.alpha ?? 0.2;
-    // Deliberately pessimistic until measured: an unmeasured engine is treated as a slow GPU model.
+    // Without a declared speed, pessimistic until measured: treated as a slow GPU model.
     this.rtf = options.initialRtf ?? 0.5;
     this.overheadMs = options.initialOverheadMs ?? 5;
   }

@@ -155,7 +155,7 @@ export class Scheduler {
     private readonly options: SchedulerOptions,
   ) {
     this.engine = engine;
-    this.estimator = options.estimator ?? new ServiceRateEstimator();
+    this.estimator = options.estimator ?? new ServiceRateEstimator({ initialRtf: engine.capabilities.rtf });
   }
 
   get current(): Engine {
@@ -190,18 +190,19 @@ export class Scheduler {
     const priority = options.priority ?? (spec.stream ? 'interactive' : 'batch');
     const deadlineMs = Math.max(1, Math.min(options.deadlineMs ?? this.options.deadlineMs, this.options.deadlineMs));
     const waiting = this.waitingJobs();
-    const waitMs = this.estimateWaitMs(priority, now);
-    if (waiting >= this.options.queueMax) {
-      throw this.reject('queue_full', owner, priority, waitMs, waitMs, `The synthesis queue is full (${waiting} jobs waiting); retry later.`);
+    const { waitMs, idleSlot } = this.estimateWait(priority, now);
+    // A job that an idle slot takes at once is never refused, whatever the estimates or the
+    // count of jobs admitted but not yet queued say.
+    if (!idleSlot && waiting >= this.options.queueMax) {
+      throw this.reject('queue_full', owner, priority, waitMs, (s) => `The synthesis queue is full (${waiting} jobs waiting, estimated wait ${Math.ceil(waitMs)} ms); retry after ${s} s.`);
     }
-    if (waitMs > deadlineMs) {
+    if (!idleSlot && waitMs > deadlineMs) {
       throw this.reject(
         'overloaded',
         owner,
         priority,
         waitMs,
-        waitMs - deadlineMs,
-        `The estimated wait (${Math.ceil(waitMs)} ms) exceeds this request's deadline (${deadlineMs} ms); retry later.`,
+        (s) => `The estimated wait (${Math.ceil(waitMs)} ms) exceeds this request's deadline (${deadlineMs} ms); retry after ${s} s.`,
       );
     }
     const segmentMs = spec.segments.map((s) => this.estimator.estimate(s.text, s.language, s.speed).engineMs);
@@ -312,15 +313,48 @@ export class Scheduler {
     return [...this.jobs];
   }
 
-  /** Estimated queue wait for a new job of this priority (ms). */
+  /**
+   * Estimated queue wait for a new job of this priority (ms): how soon one of the engine's slots
+   * is free for it. A job holds one slot at a time (its segments run one after another), so
+   * its remaining work is not spread over the slots: each running job keeps its slot for its
+   * estimated remaining work, each job still waiting ahead takes the slot that frees first,
+   * and the new job waits for the earliest slot after that. Interactive jobs overtake batch
+   * jobs, except for the segment a batch job is running. 0 when a slot is idle and no job is
+   * waiting ahead for it: however long the other slots stay busy, that job starts at once.
+   */
   estimateWaitMs(priority: Priority, now = performance.now()): number {
-    let work = 0;
+    return this.estimateWait(priority, now).waitMs;
+  }
+
+  /** estimateWaitMs, and whether an idle slot takes the job at once (never an estimate). */
+  private estimateWait(priority: Priority, now: number): { waitMs: number; idleSlot: boolean } {
+    const overtakes = (job: Job) => priority === 'interactive' && job.priority === 'batch';
+    // Jobs not running (not started, or between two segments and about to queue the next) that
+    // go before this one. Engine calls, not jobs, hold slots (a batching engine runs several
+    // jobs in one call).
+    let ahead = 0;
+    for (const job of this.jobs) if (job.task?.state !== 'running' && !overtakes(job)) ahead++;
+    if (this.slots - this.running > ahead) return { waitMs: 0, idleSlot: true };
+    const free = new Float64Array(this.slots);
+    const earliest = () => {
+      let best = 0;
+      for (let i = 1; i < free.length; i++) if ((free[i] as number) < (free[best] as number)) best = i;
+      return best;
+    };
+    // Running jobs first, one to a slot; then the jobs ahead in admission order (the Set's).
+    let i = 0;
     for (const job of this.jobs) {
-      // Interactive jobs overtake batch jobs, except for the segment a batch job is running.
-      if (priority === 'interactive' && job.priority === 'batch') work += job.runningRemainingMs(now);
-      else work += job.remainingMs(now);
+      if (job.task?.state !== 'running') continue;
+      const slot = i < free.length ? i : earliest();
+      i++;
+      free[slot] = (free[slot] as number) + (overtakes(job) ? job.runningRemainingMs(now) : job.remainingMs(now));
     }
-    return work / this.slots;
+    for (const job of this.jobs) {
+      if (job.task?.state === 'running' || overtakes(job)) continue;
+      const slot = earliest();
+      free[slot] = (free[slot] as number) + job.remainingMs(now);
+    }
+    return { waitMs: free[earliest()] as number, idleSlot: false };
   }
 
   /**
@@ -365,11 +399,15 @@ export class Scheduler {
     );
   }
 
-  private reject(reason: Rejection, owner: string, priority: Priority, waitMs: number, retryAfterMs: number, message: string): AppError {
+  /**
+   * A 429 whose Retry-After is the estimated wait its message states, in whole seconds rounded
+   * up (`message` receives those seconds).
+   */
+  private reject(reason: Rejection, owner: string, priority: Priority, waitMs: number, message: (seconds: number) => string): AppError {
     this.rejected[reason]++;
-    const retryAfterSeconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+    const retryAfterSeconds = waitSeconds(waitMs);
     this.emit((o) => o.rejected?.(reason, { owner, priority, estimatedWaitMs: waitMs, retryAfterSeconds }));
-    return new AppError(reason, message, { retryAfterSeconds });
+    return new AppError(reason, message(retryAfterSeconds), { retryAfterSeconds });
   }
 
   private waitingJobs(): number {
@@ -428,9 +466,13 @@ export class Scheduler {
     const job = task.job;
     if (job.startedAt !== null || performance.now() <= job.deadlineAt) return false;
     this.finishTask(task);
-    const error = new AppError('deadline_exceeded', `The request waited ${Math.round(performance.now() - job.admittedAt)} ms in the queue, past its deadline.`, {
-      retryAfterSeconds: Math.max(1, Math.ceil(this.estimateWaitMs(job.priority) / 1000)),
-    });
+    const waitMs = this.estimateWaitMs(job.priority);
+    const retryAfterSeconds = waitSeconds(waitMs);
+    const error = new AppError(
+      'deadline_exceeded',
+      `The request waited ${Math.round(performance.now() - job.admittedAt)} ms in the queue, past its deadline; the estimated wait is now ${Math.ceil(waitMs)} ms, retry after ${retryAfterSeconds} s.`,
+      { retryAfterSeconds },
+    );
     task.sink.fail(error);
     this.settle(job, error);
     return true;
@@ -627,6 +669,11 @@ export class Scheduler {
       }
     }
   }
+}
+
+/** An estimated wait as Retry-After: whole seconds, rounded up, at least 1. */
+function waitSeconds(waitMs: number): number {
+  return Math.max(1, Math.ceil(waitMs / 1000));
 }
 
 function isCancel(error: unknown): boolean {

@@ -11,7 +11,8 @@ import { expectError } from '../helpers/voices.js';
 import { EspeakEngine } from '../../src/engines/espeak/engine.js';
 import type { JobInfo } from '../../src/scheduler/job.js';
 
-const LONG = `Long ${'and the sentence keeps going with more words to say '.repeat(7)}end.`;
+// About 4,400 characters: eleven segments, which run one after another on one slot.
+const LONG = `Long ${'and the sentence keeps going with more words to say. '.repeat(80)}end.`;
 
 describe('scheduler over HTTP', () => {
   let server: TestServer | undefined;
@@ -90,6 +91,69 @@ describe('scheduler over HTTP', () => {
     gate.open();
     assert.equal((await blocker).status, 200);
     assert.equal((await waiting).status, 200);
+  });
+
+  it('a fresh server admits a short request at once into its idle slot, however busy the other slot is', async () => {
+    // Issue 12: a fresh server with an idle slot refused a six-character request ("estimated
+    // wait 80,763 ms"): no history, so a long job on the other slot was priced at RTF 0.5 and
+    // its work spread over both slots.
+    const { server, gate } = await start({}, 2);
+    const declared = gate.capabilities.rtf;
+    assert.equal(typeof declared, 'number', 'espeak declares its speed');
+    assert.equal(stats().estimator.samples, 0, 'nothing measured yet');
+    assert.equal(stats().estimator.rtf, declared, 'the estimate starts from the declared speed');
+    gate.hold = /^Long/;
+    const long = postJson(`${server.url}/v1/tts`, { text: LONG, language: 'en', format: 'pcm' });
+    await waitFor(() => gate.held === 1, 'the long job to hold one of the two slots');
+
+    // The default deadline, then the tightest one: the idle slot takes each at once.
+    for (const [text, deadline] of [['Hello.', undefined], ['Hi you.', '1']] as const) {
+      const headers: Record<string, string> = { 'content-type': 'application/json', ...(deadline ? { 'x-deadline-ms': deadline } : {}) };
+      const res = await postJson(`${server.url}/v1/tts`, { text, language: 'en', format: 'pcm' }, { headers });
+      assert.equal(res.status, 200, await res.clone().text());
+      assert.equal((await readBody(res)).complete, true);
+      assert.ok(gate.at(`end ${text}`) >= 0, gate.events.join(' | '));
+    }
+    // Both were served while the long job was still held at the gate.
+    assert.equal(gate.held, 1);
+    assert.ok(!gate.events.some((e) => e.startsWith('start Long')), gate.events.join(' | '));
+    assert.equal(stats().rejected.overloaded + stats().rejected.queue_full, 0);
+
+    gate.open();
+    assert.equal((await long).status, 200);
+    // And it learns: the estimate now follows the measured calls, not the declared figure.
+    await waitFor(() => stats().activeJobs === 0, 'the long job to finish');
+    assert.ok(stats().estimator.samples >= 13, `${stats().estimator.samples} calls measured`);
+    assert.notEqual(stats().estimator.rtf, declared);
+  });
+
+  it('with the slots busy, a 429\'s Retry-After is the wait its message states, rounded up to whole seconds', async () => {
+    const { server, gate } = await start({ queueMax: 1 });
+    gate.hold = /^Long/;
+    const long = postJson(`${server.url}/v1/tts`, { text: LONG, language: 'en', format: 'pcm' });
+    await waitFor(() => gate.held === 1, 'the long job to hold the only slot');
+    const statedWait = async (res: Response, code: string): Promise<number> => {
+      const retryAfter = res.headers.get('retry-after');
+      const error = await expectError(res, 429, code);
+      const ms = Number(/estimated wait \(?(\d+) ms/.exec(error.message)?.[1]);
+      assert.ok(ms > 0, error.message);
+      assert.equal(retryAfter, String(Math.ceil(ms / 1000)), error.message);
+      assert.match(error.message, new RegExp(`retry after ${Math.ceil(ms / 1000)} s\\.$`));
+      return ms;
+    };
+
+    const hurried = await postJson(`${server.url}/v1/tts`, { text: 'In a hurry.', language: 'en', format: 'pcm' }, { headers: { 'content-type': 'application/json', 'x-deadline-ms': '1000' } });
+    // The long job's ten segments still to come, at espeak's declared speed: seconds of work.
+    assert.ok((await statedWait(hurried, 'overloaded')) > 1000);
+
+    const patient = postJson(`${server.url}/v1/tts`, { text: 'I can wait.', language: 'en', format: 'pcm' });
+    await waitFor(() => stats().waitingJobs === 1, 'one job to wait (QUEUE_MAX=1)');
+    await statedWait(await postJson(`${server.url}/v1/tts`, { text: 'One too many.', language: 'en', format: 'pcm' }), 'queue_full');
+    assert.equal(gate.held, 1, 'both refused while the long job was still held');
+
+    gate.open();
+    assert.equal((await long).status, 200);
+    assert.equal((await patient).status, 200);
   });
 
   it('answers 429 overloaded when the estimated wait exceeds the deadline the request asks for', async () => {

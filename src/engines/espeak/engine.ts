@@ -51,6 +51,8 @@ export class EspeakEngine implements Engine {
       batching: { supported: false, maxBatch: 1 },
       concurrency: options.workers,
       speed: { min: 0.5, max: 2.0 },
+      // bench:embedded measures 0.005-0.012 on the reference machine; a slower CPU gets slack.
+      rtf: 0.02,
       annotations: ['cmu'],
       license: 'GPL-3.0 (espeak-ng via @echogarden/espeak-ng-emscripten)',
     } satisfies EngineCapabilities);
