@@ -1,5 +1,6 @@
 // Splits request text into engine-sized segments. Cuts prefer the strongest boundary that
-// keeps a piece within maxChars: paragraph > sentence > clause > whitespace > any character.
+// keeps a piece within maxChars: paragraph > sentence > clause > whitespace > the edges of token
+// groups and runs > any character.
 // Annotations are never cut: a token is never split, and a run of adjacent tokens
 // (`[M][AY0][N][UW1][T]` is one word) and, when it fits in maxChars, a whole
 // `<strong>...</strong>` pair stay in one segment. A run longer than maxChars is split between
@@ -91,7 +92,10 @@ function blockedPositions(text: string, maxChars: number): { blocked: Uint8Array
     while (t < scan.tokens.length && (scan.tokens[t]?.start ?? Infinity) < g.start) t++;
     const tokens: AnnotationToken[] = [];
     while (t < scan.tokens.length && (scan.tokens[t]?.end ?? Infinity) <= g.end) tokens.push(scan.tokens[t++] as AnnotationToken);
-    annotationCuts.push(g.start, ...runBoundaries(tokens), end);
+    annotationCuts.push(g.start);
+    // Pushed one by one: a spread of a huge group's boundaries would overflow the call stack.
+    for (const c of runBoundaries(tokens)) annotationCuts.push(c);
+    annotationCuts.push(end);
     if (end - g.start <= maxChars || tokens.length < 2) {
       block(g.start, end);
       continue;
