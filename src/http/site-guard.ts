@@ -8,8 +8,8 @@
 //   Any method but GET/HEAD/OPTIONS with an `Origin` that is neither this service's own nor in
 //   CORS_ORIGINS is refused.
 // - Writes to shared state (the voice library, the lexicon) need COSYFLEET_WRITE_KEY (or the
-//   admin key) until accounts exist; without one configured they are open only to a service
-//   bound to loopback.
+//   admin key) until accounts exist; without a write key they are open on a service bound to
+//   loopback, and beyond loopback only the admin key (if set) writes.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -63,8 +63,10 @@ function presentedKey(request: FastifyRequest): string | null {
 
 export function registerSiteGuard(app: FastifyInstance, config: SiteGuardConfig): void {
   const origins = new Set(config.corsOrigins);
-  const keys = [config.writeKey, config.adminKey].filter((k) => k !== '').map(digest);
   const loopback = boundToLoopback(config.host);
+  // With a write key, it or the admin key writes; without one, a loopback service is open for
+  // local use, and beyond loopback only the admin key (if any) writes.
+  const keys = config.writeKey !== '' || !loopback ? [config.writeKey, config.adminKey].filter((k) => k !== '').map(digest) : [];
 
   app.addHook('onRequest', async (request, reply) => {
     const host = request.headers.host ?? '';
@@ -87,7 +89,7 @@ export function registerSiteGuard(app: FastifyInstance, config: SiteGuardConfig)
     const path = request.url.split('?')[0] ?? '';
     if (!WRITE_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`))) return;
     if (keys.length === 0) {
-      if (loopback) return;
+      if (loopback && config.writeKey === '') return;
       throw new AppError('writes_disabled');
     }
     const key = presentedKey(request);

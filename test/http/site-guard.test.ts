@@ -123,8 +123,15 @@ describe('site guard', () => {
     assert.equal((await postJson(`${keyed.url}/v1/tts`, { text: 'Hi.' })).status, 200);
   });
 
-  it('on loopback without a key, writes stay open for local use', async () => {
-    const s = await server();
+  it('on loopback without a write key, writes stay open for local use, even with an admin key set', async () => {
+    const s = await server({ adminKey: ADMIN_KEY });
     assert.equal((await upload(s.url, await speech(s.url, { format: 'wav' }))).status, 201);
+  });
+
+  it('beyond loopback without a write key, the admin key writes and nothing else does', async () => {
+    const s = await server({ host: '0.0.0.0', adminKey: ADMIN_KEY });
+    const wav = await speech(s.url, { format: 'wav' });
+    assert.equal((await upload(s.url, wav)).status, 401);
+    assert.equal((await upload(s.url, wav, { authorization: `Bearer ${ADMIN_KEY}` })).status, 201);
   });
 });
