@@ -16,6 +16,8 @@ import { registerSiteGuard } from './http/site-guard.js';
 import { ttsRoutes } from './http/tts.js';
 import { registerLanguageTags } from './http/language-tags.js';
 import { catalogRoutes } from './http/catalog.js';
+import { registerWellFormedText } from './http/well-formed.js';
+import { ttsRoutes } from './http/tts.js';
 import { healthRoutes } from './http/health.js';
 import { instructionRoutes } from './http/instructions.js';
 import { openaiRoutes } from './http/openai-speech.js';
@@ -125,6 +127,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     database.close();
   });
   const lexicon = new LexiconService(new SqliteLexiconStore(database), { maxEntries: config.lexiconMaxEntries });
+  registerLanguageTags(app);
+  registerWellFormedText(app);
   const voiceStore = new SqliteVoiceStore(database);
   const voiceBlobs = new FsBlobStore(join(config.dataDir, 'blobs'));
   const voices = new VoiceLibrary({ store: voiceStore, blobs: voiceBlobs, engine, logger });
