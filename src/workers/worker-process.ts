@@ -102,7 +102,8 @@ export class WorkerProcess extends EventEmitter {
   private child: ChildProcess | null = null;
   private nextId = 1;
   private heartbeatSeq = 0;
-  private lastStatsAt = Date.now();
+  /** The newest heartbeat the worker answered (its `stats` carry the heartbeat's `seq`). */
+  private answeredSeq = 0;
   private heartbeat: NodeJS.Timeout | null = null;
   private startTimer: NodeJS.Timeout | null = null;
   /** Why we killed it, if we did (overrides the exit's own description). */
@@ -275,14 +276,13 @@ export class WorkerProcess extends EventEmitter {
         this.state = 'ready';
         this.readyAt = Date.now();
         if (this.startTimer) clearTimeout(this.startTimer);
-        this.lastStatsAt = Date.now();
         this.heartbeat = setInterval(() => this.beat(), this.timings.heartbeatMs);
         this.heartbeat.unref();
         this.emit('ready');
         return;
       }
       case 'stats':
-        this.lastStatsAt = Date.now();
+        this.answeredSeq = typeof m.seq === 'number' ? Math.max(this.answeredSeq, m.seq) : this.heartbeatSeq;
         this.rssBytes = typeof m.rssBytes === 'number' ? m.rssBytes : null;
         if (typeof m.gpuMemoryBytes === 'number' && !this.gpuSeenByDriver) this.gpuMemoryBytes = m.gpuMemoryBytes;
         this.sessions = typeof m.sessions === 'number' ? m.sessions : null;
@@ -354,8 +354,14 @@ export class WorkerProcess extends EventEmitter {
     }
   }
 
+  /**
+   * Misses are heartbeats sent and not answered, never time since the last answer: when this
+   * process's own event loop stalls (a GC pause, a busy machine), this timer runs before the
+   * answers waiting in the pipe are read, and a clock-based check would kill every healthy
+   * worker at once. No heartbeat is sent during such a stall, so none can be missed.
+   */
   private beat(): void {
-    if (Date.now() - this.lastStatsAt > this.timings.heartbeatMs * this.timings.heartbeatMisses) {
+    if (this.heartbeatSeq - this.answeredSeq >= this.timings.heartbeatMisses) {
       this.log('warn', { worker: this.id, pid: this.pid }, 'worker missed its heartbeats; killing it');
       this.kill('unresponsive');
       return;

@@ -70,6 +70,32 @@ describe('worker supervision', () => {
     assert.equal(engine.supervisor.workers()[0]?.restarts[0]?.reason, 'unresponsive');
   });
 
+  it('a stall of the service\'s own event loop, however long, kills no healthy worker', async () => {
+    // Issue 12 (admin.test.ts failing under load with "reading 'pid'" of undefined): when the
+    // service's event loop stalled past five heartbeat intervals, the heartbeat timer ran before
+    // the workers' answers waiting in the pipe were read, and every worker was killed as
+    // unresponsive at once. Here the stall is made on purpose, synchronously.
+    const heartbeatMs = 100;
+    engine = espeakProcesses(workerConfig({ workerProcesses: 2, workerHeartbeatMs: heartbeatMs }));
+    await engine.start();
+    const events: string[] = [];
+    engine.supervisor.on('restart', (e: RestartEvent) => events.push(`restart ${e.worker} ${e.reason}`));
+    engine.supervisor.on('worker-exit', (e: { worker: string; reason: string }) => events.push(`exit ${e.worker} ${e.reason}`));
+    await waitFor(() => (engine as ProcessEngine).supervisor.workers().every((w) => w.memory.rssBytes !== null), 'each worker to answer a heartbeat');
+    const before = engine.supervisor.workers().map((w) => w.id);
+
+    const until = Date.now() + 10 * heartbeatMs;
+    while (Date.now() < until) {
+      // The service's event loop is stuck: no heartbeat is sent, no answer is read.
+    }
+    // Work for both workers (one segment each at concurrency 1), then the heartbeats after it.
+    const lengths = await Promise.all([collect(engine), collect(engine)]);
+    assert.ok(lengths.every((n) => n > 0));
+    await waitFor(() => (engine as ProcessEngine).supervisor.workers().every((w) => w.jobsDone >= 1), 'both workers to have served');
+    assert.deepEqual(events, []);
+    assert.deepEqual(engine.supervisor.workers().map((w) => w.id), before);
+  });
+
   it('backs off exponentially from a crash loop and keeps /readyz red instead of flapping', async () => {
     const config = workerConfig({ workerProcesses: 1, workerBackoffMs: 50, workerBackoffMaxMs: 400 });
     engine = processEngineFromConfig(config, new EspeakEngine({ workers: 1 }), {
