@@ -96,11 +96,17 @@ function blockedPositions(text: string, maxChars: number): { blocked: Uint8Array
     // Pushed one by one: a spread of a huge group's boundaries would overflow the call stack.
     for (const c of runBoundaries(tokens)) annotationCuts.push(c);
     annotationCuts.push(end);
-    if (end - g.start <= maxChars || tokens.length < 2) {
+    // Trailing punctuation stays with its group while the two fit; when they do not, the
+    // punctuation may start the next segment rather than push this one over the limit.
+    if (end - g.start <= maxChars) {
       block(g.start, end);
       continue;
     }
-    blockOversizedGroup(tokens, end, block);
+    if (g.end - g.start <= maxChars || tokens.length < 2) {
+      block(g.start, g.end);
+      continue;
+    }
+    blockOversizedGroup(tokens, g.end, block);
   }
   for (const pair of scan.pairs) {
     const end = gluedEnd.get(pair.end) ?? pair.end;
