@@ -79,6 +79,17 @@ describe('README', () => {
 });
 
 describe('docs/api.md', () => {
+  it('its command line works as it says: npx cosyfleet in the checkout', async () => {
+    const markdown = await readFile(README, 'utf8');
+    assert.match(markdown, /`npx cosyfleet <command>`/);
+    const { execFile } = await import('node:child_process');
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile('npx', ['--no-install', 'cosyfleet', '--help'], { cwd: new URL('../..', import.meta.url), timeout: 60_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout))),
+    );
+    assert.match(out, /Usage: cosyfleet <command>/);
+    for (const command of ['serve', 'doctor', 'plan', 'config']) assert.match(out, new RegExp(`\\b${command}\\b`));
+  });
+
   it('lists every code of the error catalog with its status and retryability', async () => {
     const { ERRORS } = await import('../../src/errors/catalog.js');
     const api = await readFile(new URL('../../docs/api.md', import.meta.url), 'utf8');
