@@ -172,7 +172,11 @@ export async function planText(
   let prompt: VoicePrompt | undefined;
   if (!presets.some((v) => v.id === voice) && services.resolveVoice) {
     prompt = (await services.resolveVoice(voice)) ?? undefined;
-    if (!prompt) throw new AppError('unknown_voice', `No voice "${voice}": not a preset of the ${caps.name} engine and not in the voice library.`, { param: 'voice' });
+    if (!prompt) {
+      const shown = presets.slice(0, 20).map((v) => v.id);
+      const more = presets.length > shown.length ? ` and ${presets.length - shown.length} more` : '';
+      throw new AppError('unknown_voice', `No voice "${voice}": not a preset of the ${caps.name} engine (${shown.join(', ')}${more}) and not in the voice library (GET /v1/voices lists both).`, { param: 'voice' });
+    }
   }
   const preWarnings: SynthesisWarning[] = [];
   let instruction: Instruction | undefined;

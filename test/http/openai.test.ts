@@ -197,7 +197,7 @@ describe('POST /v1/audio/speech with the official openai client', () => {
     const cases: { params: Record<string, unknown>; param: string; code: string; message: RegExp }[] = [
       { params: { input: 'x'.repeat(4097) }, param: 'input', code: 'text_too_long', message: /input has 4097 characters; the maximum is 4096/ },
       { params: { input: '   ' }, param: 'input', code: 'empty_text', message: /input must contain something to say/ },
-      { params: { voice: 'nobody' }, param: 'voice', code: 'unknown_voice', message: /voice "nobody"/i },
+      { params: { voice: 'nobody' }, param: 'voice', code: 'unknown_voice', message: /voice "nobody": not a preset of the espeak engine \(mei, [^)]*\) and not in the voice library \(GET \/v1\/voices lists both\)/i },
       { params: { speed: 4.5 }, param: 'speed', code: 'invalid_value', message: /speed/ },
       { params: { speed: 0.1 }, param: 'speed', code: 'invalid_value', message: /speed/ },
       { params: { model: 'whisper-1' }, param: 'model', code: 'model_not_found', message: /model "whisper-1" does not exist/ },
