@@ -366,8 +366,12 @@ export class WorkerProcess extends EventEmitter {
       this.kill('unresponsive');
       return;
     }
+    // Judged only when every heartbeat answer has been read: the worker writes its audio and
+    // progress before its answer, so they have been read too. After a stall of this service's
+    // own event loop, unread frames would otherwise look like a worker that made no progress.
+    const upToDate = this.answeredSeq === this.heartbeatSeq;
     this.send({ type: 'heartbeat', seq: ++this.heartbeatSeq });
-    this.checkStalls();
+    if (upToDate) this.checkStalls();
   }
 
   /**
