@@ -69,6 +69,8 @@ function config(dataDir: string): Config {
       queueDeadlineMs: 3_600_000,
       segmentGapMs: 0,
       batchMaxQueueDelayMs: 5,
+      // One loopback client stands in for many: the per-address connection bound would refuse its load.
+      maxConnectionsPerAddress: 0,
     },
   });
 }

@@ -12,7 +12,9 @@ import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './ht
 import { registerOpenApi } from './http/openapi.js';
 import { registerCors } from './http/cors.js';
 import { requestLogSerializers } from './http/request-log.js';
+import { registerBodyBounds } from './http/request-body.js';
 import { registerSiteGuard } from './http/site-guard.js';
+import { transportServerFactory } from './http/transport.js';
 import { ttsRoutes } from './http/tts.js';
 import { registerLanguageTags } from './http/language-tags.js';
 import { catalogRoutes } from './http/catalog.js';
@@ -91,6 +93,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false } },
     return503OnClosing: true,
+    // Timeouts and connection bounds (slow and greedy clients); Fastify's own timeout options
+    // are not used with a server factory.
+    serverFactory: transportServerFactory(config, {
+      refused: (reason) => metrics.connectionsRefused.inc({ reason }),
+      timedOut: (phase) => metrics.requestTimeouts.inc({ phase }),
+    }),
     frameworkErrors,
     clientErrorHandler,
   }) as unknown as FastifyInstance;
@@ -116,6 +124,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // text/plain body would otherwise reach the schema as a string and get a confusing 400.
   app.removeContentTypeParser('text/plain');
   registerErrorHandling(app);
+  registerBodyBounds(app, config.maxDiscardBytes);
   registerRetryAfter(app);
   await registerCors(app, config.corsOrigins);
   registerSiteGuard(app, config);

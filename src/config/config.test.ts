@@ -79,4 +79,21 @@ describe('config', () => {
     assert.match(problemsOf(() => loadConfig({ env: { PORT: '70000' } })).join(), /PORT="70000": must be at most 65535/);
     assert.match(problemsOf(() => loadConfig({ env: { ESPEAK_WORKERS: '0' } })).join(), /ESPEAK_WORKERS/);
   });
+
+  it('bounds the transport settings: no timeout can be turned off, the headers one fits in the request one', () => {
+    const c = loadConfig({ env: {} });
+    assert.deepEqual(
+      [c.headersTimeoutMs, c.requestTimeoutMs, c.keepAliveTimeoutMs, c.maxConnections, c.maxConnectionsPerAddress, c.maxDiscardBytes],
+      [10_000, 60_000, 72_000, 1024, 64, 16 * 1_048_576],
+    );
+    assert.match(problemsOf(() => loadConfig({ env: { REQUEST_TIMEOUT_MS: '0' } })).join(), /REQUEST_TIMEOUT_MS="0": must be at least 100/);
+    assert.match(problemsOf(() => loadConfig({ env: { HEADERS_TIMEOUT_MS: '0' } })).join(), /HEADERS_TIMEOUT_MS="0": must be at least 100/);
+    assert.match(problemsOf(() => loadConfig({ env: { MAX_CONNECTIONS: '0' } })).join(), /MAX_CONNECTIONS="0": must be at least 1/);
+    assert.match(problemsOf(() => loadConfig({ env: { MAX_CONNECTIONS_PER_ADDRESS: '-1' } })).join(), /MAX_CONNECTIONS_PER_ADDRESS="-1": must be at least 0/);
+    assert.match(
+      problemsOf(() => loadConfig({ env: { HEADERS_TIMEOUT_MS: '30000', REQUEST_TIMEOUT_MS: '20000' } })).join(),
+      /HEADERS_TIMEOUT_MS=30000: must be at most REQUEST_TIMEOUT_MS \(20000\)/,
+    );
+    assert.equal(loadConfig({ env: { MAX_CONNECTIONS_PER_ADDRESS: '0' } }).maxConnectionsPerAddress, 0);
+  });
 });

@@ -16,6 +16,12 @@ export interface Config {
   readonly segmentGapMs: number;
   readonly maxBodyBytes: number;
   readonly maxUploadBytes: number;
+  readonly maxDiscardBytes: number;
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+  readonly maxConnections: number;
+  readonly maxConnectionsPerAddress: number;
   readonly espeakWorkers: number;
   readonly corsOrigins: readonly string[];
   readonly allowedHosts: readonly string[];
@@ -124,6 +130,10 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   }
   // Remote engines need their server's address, checked at boot rather than at the first request.
   problems.push(...remoteEngineProblems(out));
+  // The request timeout covers the headers too; a longer headers timeout could never fire.
+  if ((out.headersTimeoutMs as number) > (out.requestTimeoutMs as number)) {
+    problems.push(`HEADERS_TIMEOUT_MS=${String(out.headersTimeoutMs)}: must be at most REQUEST_TIMEOUT_MS (${String(out.requestTimeoutMs)})`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   out.corsOrigins = Object.freeze([...(out.corsOrigins as string[])]);
   out.workerGpus = Object.freeze([...(out.workerGpus as string[])]);

@@ -2,7 +2,7 @@
 // its transcript, read, fetch the audio, rename or correct the transcript, delete). Uploads are
 // multipart/form-data, parsed here with their own limits (MAX_UPLOAD_BYTES, one file, a few
 // short fields); everything else is JSON like the rest of the API.
-import multipart from '@fastify/multipart';
+import multipart, { type MultipartFile } from '@fastify/multipart';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { AppError } from '../errors/app-error.js';
 import type { Voice } from '../engines/engine.js';
@@ -13,6 +13,7 @@ import { isVoiceId } from '../voices/ids.js';
 import type { AudioVariant, VoiceLibrary } from '../voices/library.js';
 import { PROMPT_LIMITS, PROMPT_SAMPLE_RATE } from '../voices/prompt-audio.js';
 import { errorResponses } from './error-schema.js';
+import { formContentTypeProblem } from './form-content-type.js';
 import type { AppContext } from './context.js';
 import { idParamsSchema, timestampProperties } from './resource-schema.js';
 
@@ -23,6 +24,10 @@ export interface VoicesContext extends AppContext {
 const FORM_FIELDS = ['transcript', 'name', 'language', 'consent'] as const;
 /** Bytes per text field: the longest allowed transcript (500 code points) fits with room to spare. */
 const FIELD_BYTES = 4 * MAX_TRANSCRIPT_CHARS + 256;
+/** Parts the form may have (fields, one file, a few unknown fields that get named in a 400). */
+const FORM_PARTS = FORM_FIELDS.length + 5;
+/** Bytes a form may have besides the file: every part at its field limit, with 1 KiB of headers and boundary each. */
+const FORM_OVERHEAD_BYTES = FORM_PARTS * (FIELD_BYTES + 1024);
 
 const createBodySchema = {
   type: 'object',
@@ -114,7 +119,7 @@ export const voiceRoutes: FastifyPluginAsync<VoicesContext> = async (app, { conf
       fields: FORM_FIELDS.length + 4,
       fieldSize: FIELD_BYTES,
       fieldNameSize: 64,
-      parts: FORM_FIELDS.length + 5,
+      parts: FORM_PARTS,
       headerPairs: 20,
     },
   });
@@ -152,6 +157,9 @@ export const voiceRoutes: FastifyPluginAsync<VoicesContext> = async (app, { conf
   app.post<{ Body: CreateBody }>(
     '/v1/voices',
     {
+      // A declared Content-Length above this is refused before the body is read (request-body.ts).
+      bodyLimit: config.maxUploadBytes + FORM_OVERHEAD_BYTES,
+      config: { bodyLimit: { setting: 'MAX_UPLOAD_BYTES plus the form\'s fields', param: 'audio' } },
       schema: {
         summary: 'Add a voice to the library from a recording (multipart/form-data)',
         tags: ['voices'],
@@ -256,6 +264,8 @@ async function readForm(request: FastifyRequest): Promise<{ body: Record<string,
   if (!request.isMultipart()) {
     throw new AppError('unsupported_media_type', 'POST /v1/voices takes multipart/form-data (fields audio, transcript, name, language, consent).');
   }
+  const typeProblem = formContentTypeProblem(request.headers['content-type'] ?? '');
+  if (typeProblem) throw new AppError('invalid_multipart', typeProblem, { param: 'Content-Type' });
   const body: Record<string, unknown> = {};
   let file: Buffer = Buffer.alloc(0);
   let problem: AppError | null = null;
@@ -273,7 +283,7 @@ async function readForm(request: FastifyRequest): Promise<{ body: Record<string,
           // discard: the upload is refused anyway
         }
       } else {
-        file = await part.toBuffer();
+        file = await readUpload(part);
         body.audio = part.filename;
       }
     } else if (!issue) {
@@ -282,4 +292,20 @@ async function readForm(request: FastifyRequest): Promise<{ body: Record<string,
   }
   if (problem) throw problem;
   return { body, file };
+}
+
+/**
+ * The uploaded file. Past MAX_UPLOAD_BYTES it stops at once: the parser would otherwise read
+ * through the rest of the part however long it is; what is left of the body is then read with
+ * the bound every early answer has (request-body.ts).
+ */
+async function readUpload(part: MultipartFile): Promise<Buffer> {
+  const tooLarge = () => new AppError('body_too_large', 'The uploaded file is larger than this server accepts (MAX_UPLOAD_BYTES).', { param: 'audio' });
+  const chunks: Buffer[] = [];
+  for await (const chunk of part.file) {
+    if (part.file.truncated) throw tooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  if (part.file.truncated) throw tooLarge();
+  return Buffer.concat(chunks);
 }

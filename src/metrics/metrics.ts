@@ -26,6 +26,8 @@ export class ServiceMetrics {
   readonly workerWarnings: Counter<'engine' | 'code'>;
   readonly workerSegmentFailures: Counter<'engine' | 'code'>;
   readonly batchSize: Histogram<'engine'>;
+  readonly connectionsRefused: Counter<'reason'>;
+  readonly requestTimeouts: Counter<'phase'>;
   private readonly schedulers: { engine: string; stats: () => SchedulerStats }[] = [];
   private readonly pools: { engine: string; source: WorkerGaugeSource }[] = [];
 
@@ -110,6 +112,18 @@ export class ServiceMetrics {
       name: 'cosyfleet_jobs_rejected_total',
       help: 'Requests refused at admission with 429, by reason (queue_full, overloaded).',
       labelNames: ['engine', 'reason'],
+      registers,
+    });
+    this.connectionsRefused = new Counter({
+      name: 'cosyfleet_connections_refused_total',
+      help: 'Connections refused: closed on accept past MAX_CONNECTIONS (max_connections), or answered 429 past MAX_CONNECTIONS_PER_ADDRESS (per_address).',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.requestTimeouts = new Counter({
+      name: 'cosyfleet_request_timeouts_total',
+      help: 'Requests cut with 408 because their headers (HEADERS_TIMEOUT_MS) or body (REQUEST_TIMEOUT_MS) did not arrive in time.',
+      labelNames: ['phase'],
       registers,
     });
     this.segmentRetries = new Counter({
