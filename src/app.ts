@@ -15,11 +15,10 @@ import { requestLogSerializers } from './http/request-log.js';
 import { registerBodyBounds } from './http/request-body.js';
 import { registerSiteGuard } from './http/site-guard.js';
 import { transportServerFactory } from './http/transport.js';
-import { ttsRoutes } from './http/tts.js';
 import { registerLanguageTags } from './http/language-tags.js';
-import { catalogRoutes } from './http/catalog.js';
 import { registerWellFormedText } from './http/well-formed.js';
 import { ttsRoutes } from './http/tts.js';
+import { catalogRoutes } from './http/catalog.js';
 import { healthRoutes } from './http/health.js';
 import { instructionRoutes } from './http/instructions.js';
 import { openaiRoutes } from './http/openai-speech.js';
@@ -128,16 +127,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerRetryAfter(app);
   await registerCors(app, config.corsOrigins);
   registerSiteGuard(app, config);
+  registerLanguageTags(app);
+  registerWellFormedText(app);
   await registerOpenApi(app, VERSION);
   // One metadata database for every store (DATA_DIR/cosyfleet.db); each migrates its own namespace.
-  registerLanguageTags(app);
   const database = openServiceDatabase(config);
   app.addHook('onClose', async () => {
     database.close();
   });
   const lexicon = new LexiconService(new SqliteLexiconStore(database), { maxEntries: config.lexiconMaxEntries });
-  registerLanguageTags(app);
-  registerWellFormedText(app);
   const voiceStore = new SqliteVoiceStore(database);
   const voiceBlobs = new FsBlobStore(join(config.dataDir, 'blobs'));
   const voices = new VoiceLibrary({ store: voiceStore, blobs: voiceBlobs, engine, logger });
