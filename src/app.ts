@@ -1,10 +1,12 @@
 // buildApp(config) assembles the service from its plugins; it never listens (server.ts does),
 // so tests inject requests or listen on an ephemeral loopback port themselves.
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config/config.js';
+import { AppError } from './errors/app-error.js';
 import type { Engine } from './engines/engine.js';
 import { createEngine } from './engines/registry.js';
 import type { Lifecycle } from './http/context.js';
@@ -122,6 +124,17 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // Every body this API takes is JSON (multipart arrives per route with its own limits); a
   // text/plain body would otherwise reach the schema as a string and get a confusing 400.
   app.removeContentTypeParser('text/plain');
+  // JSON is UTF-8 (RFC 8259): bytes that are not would be decoded into U+FFFD and spoken as
+  // garbage, so they are refused before Fastify's own parser runs.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const bytes = body as Buffer;
+    if (!isUtf8(bytes)) {
+      done(new AppError('invalid_json', 'The request body is not valid UTF-8 (JSON must be UTF-8).'), undefined);
+      return;
+    }
+    parseJson(request, bytes.toString('utf8'), done);
+  });
   registerErrorHandling(app);
   registerBodyBounds(app, config.maxDiscardBytes);
   registerRetryAfter(app);

@@ -46,7 +46,9 @@ const createBodySchema = {
       description: 'The words spoken in the recording, exactly (annotation tokens allowed). Cloning quality depends on it.',
     },
     name: { type: 'string', minLength: 1, maxLength: MAX_NAME_CHARS, description: 'Display name.' },
-    language: { type: 'string', enum: [...LANGUAGE_CODES], description: 'Language of the recording; detected from the transcript when omitted.' },
+    // Not an enum: the form is read in this route's preValidation, after the app-wide hook that
+    // maps tags (`zh-HK`) to codes, so the library's validateLanguage does both here.
+    language: { type: 'string', minLength: 1, maxLength: 64, description: `Language of the recording: ${LANGUAGE_CODES.join(', ')}, or a tag such as zh-CN, zh-HK or en-US; detected from the transcript when omitted.` },
     consent: {
       type: 'string',
       description: 'Must be "true": the uploader confirms the speaker agreed to have their voice cloned (400 consent_required otherwise).',

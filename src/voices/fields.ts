@@ -4,6 +4,7 @@ import { AppError } from '../errors/app-error.js';
 import { validateAnnotations } from '../text/annotations.js';
 import { describePromptHazard, findPromptHazard } from '../text/prompt-hazards.js';
 import { isLanguageCode, LANGUAGE_CODES } from '../text/language.js';
+import { closestLanguage, resolveLanguageTag } from '../text/language-tags.js';
 
 export const MAX_NAME_CHARS = 100;
 export const MAX_TRANSCRIPT_CHARS = 500;
@@ -42,9 +43,11 @@ export function validateTranscript(transcript: string): string {
   return trimmed;
 }
 
+/** A language code, or a tag as people write it (`zh-HK`, `en-US`: text/language-tags.ts). */
 export function validateLanguage(language: string): string {
-  if (!isLanguageCode(language)) {
-    throw new AppError('invalid_value', `language must be one of ${LANGUAGE_CODES.join(', ')}.`, { param: 'language' });
+  const code = isLanguageCode(language) ? language : resolveLanguageTag(language);
+  if (!code) {
+    throw new AppError('invalid_value', `language "${language.slice(0, 40)}" is not supported; the closest is "${closestLanguage(language)}". It must be one of ${LANGUAGE_CODES.join(', ')}, or a tag such as zh-CN, zh-HK or en-US.`, { param: 'language' });
   }
-  return language;
+  return code;
 }

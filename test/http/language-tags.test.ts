@@ -56,3 +56,21 @@ describe('language tags', () => {
     assert.equal(res.status, 400);
   });
 });
+
+describe('language tags on voice uploads (multipart)', () => {
+  it('a recording uploaded with language zh-HK is Cantonese; an unknown tag names the closest', async () => {
+    const wav = Buffer.from(await (await postJson(`${server.url}/v1/tts`, { text: 'Hello there, my friend. This recording is long enough to become a voice prompt for cloning.', language: 'en', format: 'wav' })).arrayBuffer());
+    const upload = async (language: string) => {
+      const form = new FormData();
+      for (const [k, v] of Object.entries({ name: 'Tagged', transcript: 'Hello there, my friend. This recording is long enough to become a voice prompt for cloning.', language, consent: 'true' })) form.append(k, v);
+      form.append('audio', new Blob([wav], { type: 'audio/wav' }), 'voice.wav');
+      return fetch(`${server.url}/v1/voices`, { method: 'POST', body: form });
+    };
+    const created = await upload('zh-HK');
+    assert.equal(created.status, 201, await created.clone().text());
+    assert.equal(((await created.json()) as { language: string }).language, 'yue');
+    const refused = await upload('englsh');
+    assert.equal(refused.status, 400);
+    assert.match(((await refused.json()) as { error: { message: string } }).error.message, /the closest is "en"/);
+  });
+});
