@@ -6,11 +6,9 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { ERRORS } from '../../src/errors/catalog.js';
 import { startTestServer, postJson, type TestServer } from '../helpers/server.js';
-import { speech, TRANSCRIPT, voiceRows } from '../helpers/voices.js';
+import { blobFiles, speech, TRANSCRIPT, voiceRows } from '../helpers/voices.js';
 import { hostileCases, type HostileCase } from './corpus.js';
 
 const CASE_TIMEOUT_MS = 60_000;
@@ -69,11 +67,6 @@ function judge(c: HostileCase, a: Answer): string | null {
   return null;
 }
 
-async function blobFiles(dataDir: string): Promise<string[]> {
-  const root = join(dataDir, 'blobs');
-  const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(root.length + 1)).sort();
-}
 
 before(async () => {
   server = await startTestServer({ logLevel: 'silent' });
