@@ -2,30 +2,27 @@
 // Every route needs `Authorization: Bearer <COSYFLEET_ADMIN_KEY>` — 401 without it, 403 with a
 // wrong key, compared in constant time over SHA-256 digests (equal length whatever was sent).
 // Without COSYFLEET_ADMIN_KEY the routes are not registered at all (404).
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors/app-error.js';
 import { ProcessEngine } from '../workers/process-engine.js';
 import type { WorkerInfo } from '../workers/supervisor.js';
 import type { ScheduledEngine } from '../scheduler/scheduled-engine.js';
 import { errorResponses } from './error-schema.js';
+import { bearerToken, keyDigest, matchesKey } from './keys.js';
 import type { AppContext } from './context.js';
 
 /** The in-process engine has no worker processes; it shows as one worker with this id. */
 export const IN_PROCESS_WORKER = 'in-process';
 
-const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
-
 export function bearerCheck(key: string): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
-  const expected = digest(key);
+  const expected = [keyDigest(key)];
   return async (request, reply) => {
-    const header = request.headers.authorization;
-    const match = typeof header === 'string' ? /^Bearer +(\S+) *$/i.exec(header) : null;
-    if (!match) {
+    const token = bearerToken(request);
+    if (token === null) {
       void reply.header('www-authenticate', 'Bearer realm="cosyfleet-admin"');
       throw new AppError('unauthorized');
     }
-    if (!timingSafeEqual(digest(match[1] as string), expected)) throw new AppError('forbidden');
+    if (!matchesKey(token, expected)) throw new AppError('forbidden');
   };
 }
 

@@ -4,8 +4,7 @@
 // names the closest supported language (400 `invalid_value`, as any other bad value).
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors/app-error.js';
-import { LANGUAGES } from '../text/language.js';
-import { closestLanguage, resolveLanguageTag } from '../text/language-tags.js';
+import { resolveLanguageTag, unknownLanguageMessage } from '../text/language-tags.js';
 
 function normalize(container: unknown): void {
   if (container === null || typeof container !== 'object' || Array.isArray(container)) return;
@@ -17,13 +16,7 @@ function normalize(container: unknown): void {
     holder.language = code;
     return;
   }
-  const closest = closestLanguage(value);
-  const name = LANGUAGES.find((l) => l.code === closest)?.name ?? closest;
-  throw new AppError(
-    'invalid_value',
-    `Language "${value.slice(0, 40)}" is not supported; the closest is "${closest}" (${name}). Supported: ${LANGUAGES.map((l) => `${l.code} (${l.name})`).join(', ')}; tags such as zh-CN, zh-HK or en-US work too.`,
-    { param: 'language' },
-  );
+  throw new AppError('invalid_value', unknownLanguageMessage(value), { param: 'language' });
 }
 
 export function registerLanguageTags(app: FastifyInstance): void {

@@ -10,11 +10,11 @@
 // - Writes to shared state (the voice library, the lexicon) need COSYFLEET_WRITE_KEY (or the
 //   admin key) until accounts exist; without a write key they are open on a service bound to
 //   loopback, and beyond loopback only the admin key (if set) writes.
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.js';
 import { AppError } from '../errors/app-error.js';
+import { bearerToken, keyDigest, matchesKey } from './keys.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const WRITE_PREFIXES = ['/v1/voices', '/v1/lexicon'];
@@ -49,16 +49,10 @@ export function boundToLoopback(host: string): boolean {
   return isLoopbackName(name);
 }
 
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
-}
-
+/** The write key as the OpenAI SDK and other clients send one: Bearer, or `x-api-key`. */
 function presentedKey(request: FastifyRequest): string | null {
-  const header = request.headers.authorization;
-  const bearer = typeof header === 'string' ? /^Bearer +(\S+) *$/i.exec(header) : null;
-  if (bearer) return bearer[1] as string;
   const apiKey = request.headers['x-api-key'];
-  return typeof apiKey === 'string' && apiKey !== '' ? apiKey : null;
+  return bearerToken(request) ?? (typeof apiKey === 'string' && apiKey !== '' ? apiKey : null);
 }
 
 export function registerSiteGuard(app: FastifyInstance, config: SiteGuardConfig): void {
@@ -66,7 +60,7 @@ export function registerSiteGuard(app: FastifyInstance, config: SiteGuardConfig)
   const loopback = boundToLoopback(config.host);
   // With a write key, it or the admin key writes; without one, a loopback service is open for
   // local use, and beyond loopback only the admin key (if any) writes.
-  const keys = config.writeKey !== '' || !loopback ? [config.writeKey, config.adminKey].filter((k) => k !== '').map(digest) : [];
+  const keys = config.writeKey !== '' || !loopback ? [config.writeKey, config.adminKey].filter((k) => k !== '').map(keyDigest) : [];
 
   app.addHook('onRequest', async (request, reply) => {
     const host = request.headers.host ?? '';
@@ -97,7 +91,6 @@ export function registerSiteGuard(app: FastifyInstance, config: SiteGuardConfig)
       void reply.header('www-authenticate', 'Bearer realm="cosyfleet"');
       throw new AppError('write_key_required');
     }
-    const given = digest(key);
-    if (!keys.some((k) => timingSafeEqual(k, given))) throw new AppError('write_key_invalid');
+    if (!matchesKey(key, keys)) throw new AppError('write_key_invalid');
   });
 }

@@ -45,6 +45,13 @@ export function resolveLanguageTag(tag: string): LanguageCode | null {
   return code;
 }
 
+/** What to tell a client whose tag names no supported language: the closest one, and the choices. */
+export function unknownLanguageMessage(tag: string): string {
+  const closest = closestLanguage(tag);
+  const name = LANGUAGES.find((l) => l.code === closest)?.name ?? closest;
+  return `Language "${tag.slice(0, 40)}" is not supported; the closest is "${closest}" (${name}). Supported: ${LANGUAGES.map((l) => `${l.code} (${l.name})`).join(', ')}; tags such as zh-CN, zh-HK or en-US work too.`;
+}
+
 /** The supported language closest in spelling to an unknown tag, for the error message. */
 export function closestLanguage(tag: string): LanguageCode {
   const t = tag.trim().toLowerCase();

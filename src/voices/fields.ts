@@ -3,8 +3,8 @@
 import { AppError } from '../errors/app-error.js';
 import { validateAnnotations } from '../text/annotations.js';
 import { describePromptHazard, findPromptHazard } from '../text/prompt-hazards.js';
-import { isLanguageCode, LANGUAGE_CODES } from '../text/language.js';
-import { closestLanguage, resolveLanguageTag } from '../text/language-tags.js';
+import { isLanguageCode } from '../text/language.js';
+import { resolveLanguageTag, unknownLanguageMessage } from '../text/language-tags.js';
 
 export const MAX_NAME_CHARS = 100;
 export const MAX_TRANSCRIPT_CHARS = 500;
@@ -47,7 +47,7 @@ export function validateTranscript(transcript: string): string {
 export function validateLanguage(language: string): string {
   const code = isLanguageCode(language) ? language : resolveLanguageTag(language);
   if (!code) {
-    throw new AppError('invalid_value', `language "${language.slice(0, 40)}" is not supported; the closest is "${closestLanguage(language)}". It must be one of ${LANGUAGE_CODES.join(', ')}, or a tag such as zh-CN, zh-HK or en-US.`, { param: 'language' });
+    throw new AppError('invalid_value', unknownLanguageMessage(language), { param: 'language' });
   }
   return code;
 }
