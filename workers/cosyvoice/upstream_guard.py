@@ -179,7 +179,9 @@ class ModelGuard:
             lock = getattr(llm, 'lock', None) or threading.Lock()
             with lock:
                 try:
-                    vllm.abort_request(uuid)
+                    # A list: vLLM's V1 LLMEngine.abort_request takes list[str] (V0 any iterable
+                    # of ids, or one id), and would read a bare string as one id per character.
+                    vllm.abort_request([uuid])
                 except Exception as error:  # noqa: BLE001 - best effort; logged
                     self.log('could not abort vLLM request %s: %s' % (uuid, error))
                 queues = getattr(llm, 'vllm_output_queue', None)
