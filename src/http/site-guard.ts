@@ -24,7 +24,10 @@ export type SiteGuardConfig = Pick<Config, 'host' | 'allowedHosts' | 'corsOrigin
 /** The host name of a Host header or an origin's authority, lower-cased, without port or IPv6 brackets. */
 export function hostName(authority: string): string {
   const a = authority.trim().toLowerCase();
-  if (a.startsWith('[')) return a.slice(1, a.indexOf(']') > 0 ? a.indexOf(']') : undefined);
+  if (a.startsWith('[')) {
+    const close = a.indexOf(']');
+    return a.slice(1, close > 0 ? close : undefined);
+  }
   const colon = a.lastIndexOf(':');
   return (colon >= 0 && a.indexOf(':') === colon ? a.slice(0, colon) : a).replace(/\.$/, '');
 }

@@ -121,9 +121,9 @@ class Progress(unittest.TestCase):
         seen = []
         gen = model.tts(text=tokens('progress is measured in speech tokens'), flow_embedding=[0.5], stream=True)
         for _ in gen:
-            seen.append(guard.progress())
+            seen.append(guard.progress_of(threading.get_ident()))
         self.assertTrue(all(n is not None and n > 0 for n in seen), seen)
-        self.assertIsNone(guard.progress(), 'no call runs on this thread any more')
+        self.assertIsNone(guard.progress_of(threading.get_ident()), 'no call runs on this thread any more')
 
 
 if __name__ == '__main__':

@@ -26,7 +26,7 @@ the package's classes stay untouched) so that
   chunk and never resets it, so every call after the first starts with 4 s chunks: the guard puts
   the loaded value back before a call when no other call is running (a running call may still
   grow it; a ref that does not mutate it is unaffected);
-- `progress()` tells, for the calling thread's current `tts()`, how many speech tokens its LLM
+- `progress_of(thread)` tells, for that thread's current `tts()`, how many speech tokens its LLM
   thread has made: the worker's no-progress watchdog reads it.
 
 The LLM thread receives the same `text` object that `tts()` was called with, which is how a thread
@@ -119,12 +119,6 @@ class ModelGuard:
         # there and forgets its own session.
         if uuid is not None:
             self._forget(uuid)
-
-    def progress(self) -> Optional[int]:
-        """Speech tokens made so far for the calling thread's current tts(), or None."""
-        with self._lock:
-            run = self._runs_by_thread.get(threading.get_ident())
-        return self._tokens(run)
 
     def progress_of(self, thread_ident: int) -> Optional[int]:
         with self._lock:
