@@ -11,7 +11,8 @@ import { chooseUnit, sizingRules, type Unit } from './sizing.js';
 import { deliveryCost, storageCost, type DeliveryResult, type StorageResult } from './storage.js';
 import { generateTraffic, type Traffic } from './traffic.js';
 import { PlannerInputError } from './validate.js';
-import type { Workload } from './workload.js';
+import type { LanguageCode } from '../text/language.js';
+import { languageName, type Workload } from './workload.js';
 
 export interface PlanOption {
   instanceType: string;
@@ -78,6 +79,8 @@ export interface PlanResult {
     peakRequestsPerSecond: number;
     slo: Workload['slo'];
     maxViolationShare: number;
+    /** The workload's languages as planned: the engine code each tag resolved to, and the tag as written. */
+    languages: { code: LanguageCode; name: string; tag?: string; share: number; charsPerSecond: number }[];
   };
   recommendation: (PlanOption & { why: string }) | null;
   options: PlanOption[];
@@ -264,6 +267,7 @@ export function plan(input: PlanInput): PlanResult {
       peakRequestsPerSecond: peakRate,
       slo: w.slo,
       maxViolationShare: MAX_VIOLATION_SHARE,
+      languages: w.language.map((l) => ({ code: l.code, name: languageName(l.code), ...(l.tag === undefined ? {} : { tag: l.tag }), share: l.share, charsPerSecond: l.charsPerSecond })),
     },
     recommendation: best ? { ...best, why: explain(best, options) } : null,
     options,

@@ -66,6 +66,7 @@ function summaryLine(r: PlanResult): string {
   return (
     `${w.name}: ${Math.round(w.requestsPerMonth).toLocaleString('en-US')} requests, ${(w.charsPerMonth / 1e6).toFixed(1)}M characters, ` +
     `${Math.round(w.audioHoursPerMonth).toLocaleString('en-US')} audio hours in ${r.days} days (${r.region}); peak ${num(w.peakRequestsPerSecond, 2)} requests/s. ` +
+    `Languages: ${w.languages.map((l) => `${l.code} (${l.name}${l.tag === undefined ? '' : `, written "${l.tag}"`}) ${pct(l.share)}`).join(', ')}. ` +
     `SLO: p95 first audio ${w.slo.p95FirstAudioMs} ms, p95 completion ${w.slo.p95CompletionMs} ms, at most ${pct(w.maxViolationShare)} violation minutes. ` +
     `Catalog ${r.catalogVersion}, engine ${r.engine}, seed ${r.seed}.`
   );

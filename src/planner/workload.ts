@@ -4,6 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parseDocument } from 'yaml';
+import { resolveLanguageTag, unknownLanguageMessage } from '../text/language-tags.js';
+import { LANGUAGES, type LanguageCode } from '../text/language.js';
 import { parseUserProfiles, type MeasuredCurve } from './profiles.js';
 import { MAX_FLEET_GPUS } from './sizing.js';
 import { Fields, PlannerInputError, join, type Obj } from './validate.js';
@@ -22,7 +24,8 @@ export interface Workload {
   requestsPerDay: number;
   meanChars: number;
   lengthDistribution: LengthDistribution;
-  language: { code: string; share: number; charsPerSecond: number }[];
+  /** `code` is the engine code the tag resolved to; `tag` the tag as written, when it differs. */
+  language: { code: LanguageCode; tag?: string; share: number; charsPerSecond: number }[];
   /** 168 weights, Monday 00:00 first (a 24-value list is used for every day). */
   weeklyWeights: number[];
   burstFactor: number;
@@ -228,15 +231,28 @@ function parseLanguages(f: Fields, raw: unknown): Workload['language'] {
     return [];
   }
   const out: Workload['language'] = [];
+  const seen = new Map<LanguageCode, { index: number; tag: string }>();
   raw.forEach((l, i) => {
     const p = join('language', i);
     const o = f.object(l, p);
     if (!o) return;
     f.known(o, p, ['code', 'share', 'charsPerSecond']);
-    const code = f.string(o, 'code', p, { maxLength: WORKLOAD_LIMITS.stringChars });
+    const tag = f.string(o, 'code', p, { maxLength: WORKLOAD_LIMITS.stringChars });
     const share = f.number(o, 'share', p, { min: 0, max: 1 });
     const charsPerSecond = f.number(o, 'charsPerSecond', p, { exclusiveMin: 0, max: 100 });
-    if (code && share !== undefined && charsPerSecond !== undefined) out.push({ code, share, charsPerSecond });
+    // Tags as people write them (`zh-CN`, `EN`, `zh-HK`), read as every route reads them.
+    const code = tag === undefined ? null : resolveLanguageTag(tag);
+    if (tag !== undefined && code === null) f.add(join(p, 'code'), unknownLanguageMessage(tag));
+    if (code === null || tag === undefined) return;
+    // Two tags for one language (`zh` and `zh-CN`) would be two rows with one meaning and maybe
+    // two speaking rates; which rate was meant is the writer's call, so it is refused, not merged.
+    const earlier = seen.get(code);
+    if (earlier) {
+      f.add(join(p, 'code'), `"${tag}" is ${code} (${languageName(code)}), which ${join('language', earlier.index)} already lists as "${earlier.tag}"; list each language once (add up the shares, pick one charsPerSecond)`);
+      return;
+    }
+    seen.set(code, { index: i, tag });
+    if (share !== undefined && charsPerSecond !== undefined) out.push({ code, ...(tag === code ? {} : { tag }), share, charsPerSecond });
   });
   const total = out.reduce((s, l) => s + l.share, 0);
   if (out.length === raw.length && out.length > 0 && Math.abs(total - 1) > 1e-3) f.add('language', `shares must add up to 1, got ${round(total)}`);
@@ -315,6 +331,10 @@ function parseStrategies(f: Fields, raw: unknown): Workload['strategies'] {
     scaleToZero: { idleMinutes: f.number(z, 'idleMinutes', 'strategies.scaleToZero', { min: 1, max: 240, int: true, optional: true }) ?? 15 },
     spot,
   };
+}
+
+export function languageName(code: LanguageCode): string {
+  return LANGUAGES.find((l) => l.code === code)?.name ?? code;
 }
 
 function round(x: number): number {

@@ -28,6 +28,25 @@ describe('POST /v1/plan', () => {
     const cheapestMeeting = Math.min(...body.options.filter((o) => o.sloMet === true).map((o) => o.monthlyCostUsd as number));
     assert.equal(body.recommendation.monthlyCostUsd, cheapestMeeting);
     assert.equal(res.headers.get('x-plan-recommended'), 'true');
+    // examples/workload.yaml writes `zh`: planned, and reported, as Mandarin.
+    assert.deepEqual((body as unknown as { workload: { languages: unknown[] } }).workload.languages, [
+      { code: 'cmn', name: 'Mandarin Chinese', tag: 'zh', share: 0.6, charsPerSecond: 4.5 },
+      { code: 'en', name: 'English', share: 0.4, charsPerSecond: 15 },
+    ]);
+  });
+
+  it('refuses an unknown language tag naming the closest supported language, and two tags for one language', async () => {
+    const unknown = await postJson(`${server.url}/v1/plan`, { ...workload, language: [{ code: 'jp', share: 1, charsPerSecond: 5 }] });
+    assert.equal(unknown.status, 400);
+    const body = (await unknown.json()) as { error: { code: string; message: string; param: string } };
+    assert.equal(body.error.code, 'invalid_value');
+    assert.equal(body.error.param, 'language[0].code');
+    assert.match(body.error.message, /Language "jp" is not supported; the closest is "ja" \(Japanese\)/);
+    const twice = await postJson(`${server.url}/v1/plan`, { ...workload, language: [{ code: 'zh', share: 0.5, charsPerSecond: 4.5 }, { code: 'cmn-Hans-CN', share: 0.5, charsPerSecond: 4.5 }] });
+    const err = ((await twice.json()) as { error: { message: string; param: string } }).error;
+    assert.equal(twice.status, 400);
+    assert.equal(err.param, 'language[1].code');
+    assert.match(err.message, /"cmn-Hans-CN" is cmn \(Mandarin Chinese\), which language\[0\] already lists as "zh"/);
   });
 
   it('renders HTML with SVG charts', async () => {

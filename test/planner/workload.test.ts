@@ -134,3 +134,32 @@ test('a body nested thousands of levels deep is refused field by field, without 
   assert.ok(problems.some((p) => /^profiles\.a: unknown field/.test(p)), problems.join(' | '));
   assert.ok(problems.some((p) => /^extra: unknown field/.test(p)), problems.join(' | '));
 });
+
+test('language codes are read as people write tags: each resolves to the engine code, the tag kept as written', () => {
+  const base = parseYaml(yamlText) as Record<string, unknown>;
+  const cases: [string, string][] = [
+    ['zh', 'cmn'], ['zh-CN', 'cmn'], ['zh-Hans', 'cmn'], ['cmn-Hans-CN', 'cmn'], ['ZH-cn', 'cmn'], ['Mandarin', 'cmn'],
+    ['zh-HK', 'yue'], ['zh-yue', 'yue'], ['yue', 'yue'],
+    ['en-US', 'en'], ['EN', 'en'], ['en_GB', 'en'], ['ja-JP', 'ja'], ['ko-KR', 'ko'], ['de-DE', 'de'], ['fr-CA', 'fr'],
+  ];
+  for (const [tag, code] of cases) {
+    const w = validateWorkload({ ...base, language: [{ code: tag, share: 1, charsPerSecond: 10 }] });
+    assert.deepEqual(w.language, [{ code, ...(tag === code ? {} : { tag }), share: 1, charsPerSecond: 10 }], tag);
+  }
+  // The example file writes `zh` and `en`.
+  const example = validateWorkload(base);
+  assert.deepEqual(example.language.map((l) => [l.code, l.tag]), [['cmn', 'zh'], ['en', undefined]]);
+});
+
+test('an unknown language tag names the closest supported language; two tags for one language are refused', () => {
+  const base = parseYaml(yamlText) as Record<string, unknown>;
+  const unknown = problemsOf(JSON.stringify({ ...base, language: [{ code: 'jp', share: 0.5, charsPerSecond: 5 }, { code: 'klingon', share: 0.5, charsPerSecond: 15 }] }), 'w.json');
+  assert.ok(unknown.some((p) => /^language\[0\]\.code: Language "jp" is not supported; the closest is "ja" \(Japanese\)/.test(p)), unknown.join(' | '));
+  assert.ok(unknown.some((p) => /^language\[1\]\.code: Language "klingon" is not supported; the closest is "en" \(English\)/.test(p)), unknown.join(' | '));
+
+  const twice = problemsOf(JSON.stringify({ ...base, language: [{ code: 'zh', share: 0.3, charsPerSecond: 4.5 }, { code: 'en', share: 0.4, charsPerSecond: 15 }, { code: 'zh-CN', share: 0.3, charsPerSecond: 4 }] }), 'w.json');
+  assert.deepEqual(twice, ['language[2].code: "zh-CN" is cmn (Mandarin Chinese), which language[0] already lists as "zh"; list each language once (add up the shares, pick one charsPerSecond)']);
+  // Mandarin and Cantonese are two languages, however both are written.
+  const both = validateWorkload({ ...base, language: [{ code: 'zh-CN', share: 0.5, charsPerSecond: 4.5 }, { code: 'zh-HK', share: 0.5, charsPerSecond: 4.5 }] });
+  assert.deepEqual(both.language.map((l) => l.code), ['cmn', 'yue']);
+});
