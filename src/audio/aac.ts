@@ -6,6 +6,9 @@
 // pipeline's PCM through it (see src/http/openai-speech.ts).
 import { AdtsOutputFormat, AppendOnlyStreamTarget, AudioSample, AudioSampleSource, Output } from 'mediabunny';
 import { registerAacEncoder } from '@mediabunny/aac-encoder';
+import type { AsyncAudioEncoder } from './types.js';
+
+export type { AsyncAudioEncoder };
 
 /** The sampling frequencies ADTS can signal. */
 export const AAC_SAMPLE_RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350] as const;
@@ -13,16 +16,6 @@ export const AAC_CONTENT_TYPE = 'audio/aac';
 /** Mono speech; the same budget as the MP3 encoder. */
 const DEFAULT_BITRATE = 64_000;
 
-export interface AsyncAudioEncoder {
-  readonly contentType: string;
-  readonly outputSampleRate: number;
-  /** Queues samples; resolves with the bytes that are ready by then (possibly none). */
-  write(samples: Float32Array): Promise<Buffer[]>;
-  /** Flushes the encoder; resolves with the rest of the stream. */
-  end(): Promise<Buffer[]>;
-  /** Abandons the stream and stops the encoder's worker. Idempotent, also safe after end(). */
-  close(): Promise<void>;
-}
 
 let registered = false;
 

@@ -33,6 +33,18 @@ export interface AudioEncoder {
   close?(): void;
 }
 
+/** An encoder that answers later: one running in another thread (src/audio/pool.ts, aac.ts). */
+export interface AsyncAudioEncoder {
+  readonly contentType: string;
+  readonly outputSampleRate: number;
+  /** Queues samples; resolves with the bytes that are ready by then (possibly none). */
+  write(samples: Float32Array): Promise<Buffer[]>;
+  /** Flushes the encoder; resolves with the rest of the stream. */
+  end(): Promise<Buffer[]>;
+  /** Abandons the stream and stops the encoder's worker. Idempotent, also safe after end(). */
+  close(): Promise<void>;
+}
+
 export interface DecodedAudio {
   /** One Float32Array per channel. */
   channels: Float32Array[];

@@ -2,6 +2,7 @@
 // one process (tests) never share counters. The scheduler and the worker supervisor report
 // through observer hooks; gauges that describe current state are read at scrape time.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { AudioPoolStats } from '../audio/pool.js';
 import type { SchedulerObserver } from '../scheduler/job.js';
 import type { SchedulerStats } from '../scheduler/scheduler.js';
 
@@ -28,6 +29,10 @@ export class ServiceMetrics {
   readonly batchSize: Histogram<'engine'>;
   readonly connectionsRefused: Counter<'reason'>;
   readonly requestTimeouts: Counter<'phase'>;
+  readonly streamsStalled: Counter<'route'>;
+  readonly audioTasks: Counter<'op' | 'where'>;
+  readonly audioThreadExits: Counter;
+  private readonly audioSources: (() => AudioPoolStats)[] = [];
   private readonly schedulers: { engine: string; stats: () => SchedulerStats }[] = [];
   private readonly pools: { engine: string; source: WorkerGaugeSource }[] = [];
 
@@ -126,6 +131,38 @@ export class ServiceMetrics {
       labelNames: ['phase'],
       registers,
     });
+    this.streamsStalled = new Counter({
+      name: 'cosyfleet_streams_stalled_total',
+      help: 'Streamed responses cut because the client stopped reading for STREAM_STALL_TIMEOUT_MS (their jobs are cancelled), by route.',
+      labelNames: ['route'],
+      registers,
+    });
+    this.audioTasks = new Counter({
+      name: 'cosyfleet_audio_tasks_total',
+      help: 'Audio work done off the engine: decode (uploads), prompt (voice prompt checks), resample, open/write/end/close (response encoding), by where it ran (thread: the AUDIO_THREADS pool; inline: the event loop).',
+      labelNames: ['op', 'where'],
+      registers,
+    });
+    const audioSources = this.audioSources;
+    new Gauge({
+      name: 'cosyfleet_audio_work',
+      help: 'The audio thread pool now: threads running (of AUDIO_THREADS), codec sessions open (responses being encoded in a thread).',
+      labelNames: ['kind'],
+      registers,
+      collect() {
+        for (const source of audioSources) {
+          const stats = source();
+          this.set({ kind: 'threads' }, stats.threads);
+          this.set({ kind: 'max_threads' }, stats.maxThreads);
+          this.set({ kind: 'open_sessions' }, stats.openSessions);
+        }
+      },
+    });
+    this.audioThreadExits = new Counter({
+      name: 'cosyfleet_audio_thread_exits_total',
+      help: 'Audio worker threads that stopped unasked (their pending work failed; the next task starts a fresh thread).',
+      registers,
+    });
     this.segmentRetries = new Counter({
       name: 'cosyfleet_segment_retries_total',
       help: 'Segments run again after their worker died or failed them retryably (CUDA out of memory, NaN or silent output) before they sent audio.',
@@ -213,6 +250,11 @@ export class ServiceMetrics {
   }
 
   /** Reports a worker pool's memory and states at scrape time. */
+  /** Reports the audio thread pool (threads, open sessions) on each scrape. */
+  watchAudio(stats: () => AudioPoolStats): void {
+    this.audioSources.push(stats);
+  }
+
   watchWorkers(engine: string, source: WorkerGaugeSource): void {
     this.pools.push({ engine, source });
   }

@@ -5,7 +5,7 @@
 // transcript change, before its first use.
 import type { Logger } from 'pino';
 import { AppError } from '../errors/app-error.js';
-import { decodeAudio } from '../audio/decoders.js';
+import { createAudioWork, type AudioWork } from '../audio/pool.js';
 import type { Engine, VoicePrompt } from '../engines/engine.js';
 import type { PlanServices } from '../services/synthesis.js';
 import type { BlobStore } from '../storage/blob-store.js';
@@ -13,7 +13,7 @@ import { DEFAULT_OWNER, type VoicePatch, type VoiceRecord, type VoiceStore } fro
 import { detectLanguage } from '../text/language.js';
 import { validateLanguage, validateName, validateTranscript } from './fields.js';
 import { isVoiceId, newVoiceId, voiceBlobKeys } from './ids.js';
-import { normalizePromptAudio, PROMPT_LIMITS, PROMPT_SAMPLE_RATE, type PromptLimits } from './prompt-audio.js';
+import { PROMPT_LIMITS, PROMPT_SAMPLE_RATE, type PromptLimits } from './prompt-audio.js';
 
 export interface VoiceUpload {
   audio: Uint8Array;
@@ -33,6 +33,8 @@ export interface VoiceLibraryOptions {
   engine: Engine;
   logger: Logger;
   limits?: PromptLimits;
+  /** Where uploads are decoded and checked (the app's audio thread pool); default: on the event loop. */
+  audio?: Pick<AudioWork, 'decode' | 'normalizePrompt'>;
 }
 
 export class VoiceLibrary {
@@ -41,6 +43,7 @@ export class VoiceLibrary {
   private readonly engine: Engine;
   private readonly logger: Logger;
   private readonly limits: PromptLimits;
+  private readonly audioWork: Pick<AudioWork, 'decode' | 'normalizePrompt'>;
   /** prepareVoice calls made on this engine instance, by `id@version`; failed ones are forgotten. */
   private readonly prepared = new Map<string, Promise<void>>();
 
@@ -50,6 +53,7 @@ export class VoiceLibrary {
     this.engine = options.engine;
     this.logger = options.logger;
     this.limits = options.limits ?? PROMPT_LIMITS;
+    this.audioWork = options.audio ?? createAudioWork({ threads: 0 });
   }
 
   /**
@@ -60,7 +64,7 @@ export class VoiceLibrary {
     const name = validateName(upload.name);
     const transcript = validateTranscript(upload.transcript);
     const language = upload.language === undefined ? detectLanguage(transcript) : validateLanguage(upload.language);
-    const prompt = await normalizePromptAudio(upload.audio, this.limits);
+    const prompt = await this.audioWork.normalizePrompt(upload.audio, this.limits);
 
     const id = newVoiceId();
     const keys = voiceBlobKeys(id);
@@ -146,6 +150,7 @@ export class VoiceLibrary {
 
   private toPrompt(record: VoiceRecord): VoicePrompt {
     const blobs = this.blobs;
+    const audio = this.audioWork;
     const key = voiceBlobKeys(record.id).prompt;
     return {
       id: record.id,
@@ -157,7 +162,7 @@ export class VoiceLibrary {
       async loadAudio() {
         const bytes = await blobs.get(key);
         if (!bytes) throw new Error(`voice ${record.id} has no prompt recording in the blob store`);
-        const decoded = await decodeAudio(bytes);
+        const decoded = await audio.decode(bytes);
         return decoded.channels[0] as Float32Array;
       },
     };
