@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { remoteEngineProblems } from './remote.js';
-import { SETTINGS, type ENGINE_NAMES, type LOG_LEVELS, type SettingSpec, type WORKER_MODES } from './settings.js';
+import { SETTINGS, type ENGINE_NAMES, type LOG_LEVELS, type SettingSpec, type UNREADABLE_POLICIES, type WORKER_MODES } from './settings.js';
 
 export interface Config {
   readonly port: number;
@@ -14,6 +14,7 @@ export interface Config {
   readonly maxTextChars: number;
   readonly maxSegmentChars: number;
   readonly segmentGapMs: number;
+  readonly unreadableText: (typeof UNREADABLE_POLICIES)[number];
   readonly maxBodyBytes: number;
   readonly maxUploadBytes: number;
   readonly maxDiscardBytes: number;

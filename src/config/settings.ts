@@ -25,6 +25,7 @@ export interface SettingSpec {
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const ENGINE_NAMES = ['espeak', 'cosyvoice', 'cosyvoice-fastapi', 'triton', 'openai-speech'] as const;
 export const WORKER_MODES = ['thread', 'process'] as const;
+export const UNREADABLE_POLICIES = ['skip', 'names'] as const;
 
 export const SETTINGS = [
   { key: 'port', env: 'PORT', flag: '--port', type: 'int', default: 8080, min: 0, max: 65535, description: 'TCP port to listen on (0 picks a free port).' },
@@ -34,6 +35,7 @@ export const SETTINGS = [
   { key: 'maxTextChars', env: 'MAX_TEXT_CHARS', flag: '--max-text-chars', type: 'int', default: 5000, min: 1, max: 1_000_000, description: 'Longest text accepted per request (characters), counted again after the pronunciation lexicon: text it expands past this is refused (400 `text_too_long`), never truncated. Long text is segmented, not refused, up to this.' },
   { key: 'maxSegmentChars', env: 'MAX_SEGMENT_CHARS', flag: '--max-segment-chars', type: 'int', default: 0, min: 0, max: 10_000, description: 'Per-segment limit sent to the engine (the deployment article\'s MAX_TEXT_LEN). 0 = the engine\'s own `maxSegmentChars`; otherwise the smaller of the two.' },
   { key: 'segmentGapMs', env: 'SEGMENT_GAP_MS', flag: '--segment-gap-ms', type: 'int', default: 120, min: 0, max: 2000, description: 'Silence inserted between synthesized segments.' },
+  { key: 'unreadableText', env: 'UNREADABLE_TEXT', flag: '--unreadable-text', type: 'enum', default: 'skip', choices: UNREADABLE_POLICIES, description: 'Text the engine cannot read: emoji, and letters of a script it has no rules for in the request\'s language (kanji for espeak\'s Japanese voice; `GET /v1/engines` → `readable`). `skip` removes it; `names` speaks emoji by their CLDR short names in the request\'s language and still removes the letters. Whatever is removed is named in an `unreadable_skipped` warning. A request chooses with `"unreadable"`.' },
   { key: 'maxBodyBytes', env: 'MAX_BODY_BYTES', flag: '--max-body-bytes', type: 'int', default: 1_048_576, min: 1024, max: 100 * 1_048_576, description: 'Largest JSON request body (bytes); larger bodies get 413.' },
   { key: 'maxUploadBytes', env: 'MAX_UPLOAD_BYTES', flag: '--max-upload-bytes', type: 'int', default: 10 * 1_048_576, min: 1024, max: 100 * 1_048_576, description: 'Largest audio file accepted by `POST /v1/voices` (bytes); larger uploads get 413.' },
   { key: 'maxDiscardBytes', env: 'MAX_DISCARD_BYTES', flag: '--max-discard-bytes', type: 'int', default: 16 * 1_048_576, min: 0, max: 1024 * 1_048_576, description: 'A request answered before its whole body arrived (413, 401, 403, ...): how many more body bytes are read and thrown away so the client, still sending, receives the answer instead of a connection reset. A body with more left than this (declared or sent) gets its answer with `Connection: close` and the connection is then closed. 0 = never read past the answer.' },

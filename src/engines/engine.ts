@@ -1,6 +1,7 @@
 // The engine-adapter interface, version 2 (v2 added voice prompts, prepareVoice and
 // instructions; a v1 engine is a v2 engine without prepareVoice that warns about both; the
-// optional capabilities.rtf came later within v2: an engine without it is unchanged). Every synthesis backend (embedded espeak, the
+// optional capabilities.rtf and capabilities.readable came later within v2: an engine without
+// them is unchanged). Every synthesis backend (embedded espeak, the
 // CosyVoice3 GPU worker, remote servers) implements exactly this, and must pass the
 // conformance suite in `conformance.ts`. Keep it small: the service handles segmentation,
 // resampling, encoding and transport; an engine turns one segment of text into PCM.
@@ -42,8 +43,31 @@ export interface EngineCapabilities {
   readonly rtf?: number;
   /** Annotation kinds honoured; others come back as warnings. */
   readonly annotations: readonly AnnotationKind[];
+  /**
+   * Optional, declared: what the engine can read aloud. The service removes the rest before
+   * segmentation (or names emoji, on request) with an `unreadable_skipped` warning
+   * (src/text/unreadable.ts); an engine without it receives the text as written.
+   */
+  readonly readable?: ReadableText;
   /** Licence of the engine's code/data that a deployer must know about. */
   readonly license?: string;
+}
+
+/** What an engine reads aloud: see EngineCapabilities.readable. */
+export interface ReadableText {
+  /**
+   * Per language code (of `languages`): the Unicode scripts, as Script_Extensions names (`Latin`,
+   * `Han`, `Hiragana`, ...), whose letters the engine pronounces in text of that language.
+   * Characters of the Common and Inherited scripts (digits, punctuation, `$`, combining marks)
+   * are always readable; a language without an entry reads every script.
+   */
+  readonly scripts: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Whether emoji and pictographs (Extended_Pictographic but © ® ™, flags, keycaps, skin tones)
+   * reach the engine. false for every engine today: none voices them consistently, so the
+   * service skips them, or speaks their CLDR names when the request asks.
+   */
+  readonly emoji: boolean;
 }
 
 export type VoiceKind = 'preset' | 'cloned';

@@ -17,7 +17,7 @@ export interface PreviewContext extends AppContext {
 const previewResponse = {
   type: 'object',
   properties: {
-    text: { type: 'string', description: 'The text after the lexicon: what is segmented and sent to the engine.' },
+    text: { type: 'string', description: 'The text after the lexicon and the unreadable-text policy: what is segmented and sent to the engine.' },
     segments: { type: 'array', items: { type: 'string' }, description: 'The engine calls, in order.' },
     language: { type: 'string' },
     languageDetected: { type: 'boolean' },
@@ -61,7 +61,7 @@ export const previewTextRoutes: FastifyPluginAsync<PreviewContext> = async (app,
         : planServices;
       const plan = await planText(engine, config, request.body, request.id, services);
       return {
-        text: rewritten?.text ?? request.body.text,
+        text: plan.text,
         segments: plan.segments,
         language: plan.language,
         languageDetected: plan.languageDetected,

@@ -6,6 +6,7 @@ import { AppError } from '../errors/app-error.js';
 import { SYNTHESIS_MODES } from '../engines/engine.js';
 import { AUDIO_FORMATS } from '../audio/types.js';
 import { LANGUAGE_CODES } from '../text/language.js';
+import { UNREADABLE_POLICIES } from '../config/settings.js';
 import { planSynthesis, renderAudio, type AdmissionOptions, type SynthesisPlan, type TtsInput } from '../services/synthesis.js';
 import { errorResponses } from './error-schema.js';
 import type { AppContext } from './context.js';
@@ -45,6 +46,11 @@ export const ttsBodySchema = {
       description: 'Instruction for mode instruct: a trained key from GET /v1/instructions (e.g. dialect:sichuan) or free text.',
     },
     lexicon: { type: 'boolean', default: true, description: 'Apply the pronunciation lexicon to the text.' },
+    unreadable: {
+      type: 'string',
+      enum: [...UNREADABLE_POLICIES],
+      description: 'Text the engine cannot read (emoji, letters of scripts it cannot read in this language): `skip` removes it, `names` speaks emoji by their CLDR names; removals come back as an `unreadable_skipped` warning. Default: the server\'s UNREADABLE_TEXT.',
+    },
   },
 } as const;
 

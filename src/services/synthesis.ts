@@ -13,6 +13,7 @@ import { segmentText } from '../text/segment.js';
 import { detectLanguage } from '../text/language.js';
 import { validateAnnotations } from '../text/annotations.js';
 import { hasSpeakableContent } from '../text/speakable.js';
+import { applyUnreadablePolicy, nothingReadable, type UnreadablePolicy } from '../text/unreadable.js';
 
 export interface TtsInput {
   text: string;
@@ -28,11 +29,15 @@ export interface TtsInput {
   instruct?: string;
   /** false: do not apply the pronunciation lexicon to this request. */
   lexicon?: boolean;
+  /** Text the engine cannot read (emoji, scripts): skip it, or speak emoji names; default UNREADABLE_TEXT. */
+  unreadable?: UnreadablePolicy;
 }
 
 export interface SynthesisPlan {
   readonly requestId: string;
   readonly engine: Engine;
+  /** The text after the lexicon and the unreadable-text policy: what was segmented. */
+  readonly text: string;
   readonly segments: readonly string[];
   readonly mode: SynthesisMode;
   readonly voice: string;
@@ -80,7 +85,7 @@ export interface RenderReport {
   rtf: number;
 }
 
-export type PipelineConfig = Pick<Config, 'maxTextChars' | 'maxSegmentChars' | 'segmentGapMs'>;
+export type PipelineConfig = Pick<Config, 'maxTextChars' | 'maxSegmentChars' | 'segmentGapMs'> & Partial<Pick<Config, 'unreadableText'>>;
 
 /**
  * What other services contribute to planning, injected by buildApp (no module singletons).
@@ -165,7 +170,17 @@ export async function planText(
   }
 
   const caps = engine.capabilities;
-  if (!hasSpeakableContent(text, caps.annotations)) throw nothingToSpeak(caps.name, caps.annotations.includes('paralinguistic'));
+  const languageDetected = input.language === undefined;
+  const language = input.language ?? detectLanguage(text);
+  // Emoji and letters the engine cannot read in this language are skipped (or emoji named) before segmentation.
+  const readable = applyUnreadablePolicy(text, { policy: input.unreadable ?? config.unreadableText ?? 'skip', language, readable: caps.readable, engine: caps.name });
+  const spoken = readable.text;
+  if (readable.named > 0 && [...spoken].length > config.maxTextChars) {
+    throw new AppError('text_too_long', `text is ${[...spoken].length} characters with emoji names; this server accepts at most ${config.maxTextChars} per request (MAX_TEXT_CHARS). Shorten the text, or send "unreadable": "skip".`, { param: 'text' });
+  }
+  if (!hasSpeakableContent(spoken, caps.annotations)) {
+    throw readable.skippedCount > 0 ? nothingReadable(readable, caps.name, language) : nothingToSpeak(caps.name, caps.annotations.includes('paralinguistic'));
+  }
   const presets = await engine.listVoices();
   const voice = input.voice ?? presets[0]?.id;
   if (!voice) throw new AppError('engine_unavailable', `The ${caps.name} engine has no voices.`);
@@ -178,7 +193,7 @@ export async function planText(
       throw new AppError('unknown_voice', `No voice "${voice}": not a preset of the ${caps.name} engine (${shown.join(', ')}${more}) and not in the voice library (GET /v1/voices lists both).`, { param: 'voice' });
     }
   }
-  const preWarnings: SynthesisWarning[] = [];
+  const preWarnings: SynthesisWarning[] = [...readable.warnings];
   let instruction: Instruction | undefined;
   if (input.instruct !== undefined) {
     if (!services.resolveInstruction) throw new AppError('invalid_value', 'This server does not accept instructions.', { param: 'instruct' });
@@ -194,8 +209,6 @@ export async function planText(
   if (mode === 'instruct' && !instruction && caps.modes.includes('instruct')) {
     throw new AppError('missing_field', 'mode "instruct" needs an instruction in "instruct".', { param: 'instruct' });
   }
-  const languageDetected = input.language === undefined;
-  const language = input.language ?? detectLanguage(text);
   const speed = input.speed ?? 1;
   if (speed < caps.speed.min || speed > caps.speed.max) {
     throw new AppError('invalid_value', `speed must be between ${caps.speed.min} and ${caps.speed.max} for the ${caps.name} engine.`, { param: 'speed' });
@@ -210,7 +223,7 @@ export async function planText(
   }
 
   const maxChars = config.maxSegmentChars > 0 ? Math.min(config.maxSegmentChars, caps.maxSegmentChars) : caps.maxSegmentChars;
-  const segments = segmentText(text, { maxChars, language });
+  const segments = segmentText(spoken, { maxChars, language });
   const warnings: SynthesisWarning[] = [];
   const seen = new Set<string>();
   for (const w of preWarnings) {
@@ -224,7 +237,7 @@ export async function planText(
     }
   }
   const stream = input.stream ?? false;
-  return { requestId, engine, segments, mode, voice, prompt, instruction, language, languageDetected, speed, seed: input.seed, format, stream, pcmRate, gapMs: config.segmentGapMs, warnings };
+  return { requestId, engine, text: spoken, segments, mode, voice, prompt, instruction, language, languageDetected, speed, seed: input.seed, format, stream, pcmRate, gapMs: config.segmentGapMs, warnings };
 }
 
 function nothingToSpeak(engine: string, voicesEvents: boolean): AppError {

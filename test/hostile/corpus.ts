@@ -205,6 +205,28 @@ export function hostileCases(): HostileCase[] {
     cases.push(jsonCase(`tts instruct:${label}`, 'POST', '/v1/tts', { ...ttsBase, instruct: text }, { success: [200] }));
   }
 
+  // 3b. Text the engine cannot read (emoji of every shape, fragments of them, scripts espeak has
+  // no rules for), under each `unreadable` policy and the server default, and odd policies.
+  const unreadableTexts: [string, string, string | undefined][] = [
+    ['emoji-zwj-flags', '👨‍👩‍👧‍👦🏳️‍🌈🇺🇳🏴󠁧󠁢󠁳󠁣󠁴󠁿1️⃣👍🏿', undefined],
+    ['emoji-in-words', 'I❤️NY, 🇺🇸!', undefined],
+    ['emoji-fragments', '\u{1F3FD}\uFE0F\u200D\u20E3\u{1F1E6} \u{E0067}\u{E007F}', undefined],
+    ['kanji-on-ja', '漢字。', 'ja'],
+    ['unread-scripts', 'สวัสดี עברית مرحبا ᏣᎳᎩ', 'en'],
+    ['emoji-flood', '😀'.repeat(4000), undefined],
+  ];
+  for (const [label, text, language] of unreadableTexts) {
+    for (const unreadable of ['skip', 'names', undefined]) {
+      const body = { text, ...(language ? { language } : {}), ...(unreadable ? { unreadable } : {}) };
+      cases.push(jsonCase(`tts unreadable:${unreadable ?? 'default'} text:${label}`, 'POST', '/v1/tts', { ...ttsBase, ...body }, { success: [200] }));
+      cases.push(jsonCase(`preview unreadable:${unreadable ?? 'default'} text:${label}`, 'POST', '/v1/tts/preview-text', body, { success: [200] }));
+    }
+    cases.push(jsonCase(`openai input:unreadable-${label}`, 'POST', '/v1/audio/speech', { model: 'tts-1', input: text, voice: 'alloy', response_format: 'pcm' }, { success: [200], openai: true }));
+  }
+  for (const [label, value] of [...ODD_VALUES, ['upper-case', 'NAMES'], ['other-word', 'spell']] as [string, unknown][]) {
+    cases.push(jsonCase(`tts unreadable=${label}`, 'POST', '/v1/tts', { ...ttsBase, text: 'Hello 😀.', unreadable: value }, { success: [200] }));
+  }
+
   // 4. Ids and paths: traversal, encodings, lookalikes.
   const ids = ['../../etc/passwd', '..%2f..%2fetc%2fpasswd', '%2e%2e%2f%2e%2e%2f', 'voice_', 'voice_AAAAAAAAAAAAAAAA', 'voice_aaaaaaaaaaaaaaaa', `voice_${'a'.repeat(300)}`, '%00', 'null', '-1', '0', '1e9', '😀', '%ff%fe', 'CON', '.', '..', '~root', '$(id)', '`id`'];
   for (const raw of ids) {

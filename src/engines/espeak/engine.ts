@@ -18,6 +18,7 @@ import { EspeakPool } from './pool.js';
 import { ESPEAK_SAMPLE_RATE } from './protocol.js';
 import { DEFAULT_ESPEAK_VOICE, ESPEAK_LANGUAGE_VOICES, ESPEAK_PRESETS, espeakVoiceId, type EspeakPreset } from './voices.js';
 import { toEspeakInput } from './input.js';
+import { ESPEAK_READABLE } from './readable.js';
 
 export interface EspeakEngineOptions {
   workers: number;
@@ -54,6 +55,7 @@ export class EspeakEngine implements Engine {
       // bench:embedded measures 0.005-0.012 on the reference machine; a slower CPU gets slack.
       rtf: 0.02,
       annotations: ['cmu'],
+      readable: ESPEAK_READABLE,
       license: 'GPL-3.0 (espeak-ng via @echogarden/espeak-ng-emscripten)',
     } satisfies EngineCapabilities);
   }

@@ -4,10 +4,21 @@
 import { LANGUAGE_CODES } from '../../text/language.js';
 import { INSTRUCTION_PREFIX, INSTRUCTION_SUFFIX } from '../../text/instructions.js';
 import { AppError } from '../../errors/app-error.js';
-import { ENGINE_API_VERSION, type EngineCapabilities, type SynthesisRequest } from '../engine.js';
+import { ENGINE_API_VERSION, type EngineCapabilities, type ReadableText, type SynthesisRequest } from '../engine.js';
 
 /** Every language cosyfleet detects is one CosyVoice3 speaks (9 languages, Cantonese among the dialects). */
 export const COSYVOICE3_LANGUAGES: readonly string[] = LANGUAGE_CODES;
+
+/**
+ * What Fun-CosyVoice3 reads: the scripts of its 9 languages (Chinese with Cantonese, English,
+ * Japanese with kanji, Korean, German, Spanish, French, Italian, Russian) in text of any of them,
+ * since it reads mixed-language text; its tokenizer takes every other script too, but the model
+ * was not trained to voice them. Emoji it reads as nothing meaningful: they are skipped or named.
+ */
+export const COSYVOICE3_READABLE: ReadableText = Object.freeze({
+  scripts: Object.freeze(Object.fromEntries(COSYVOICE3_LANGUAGES.map((l) => [l, Object.freeze(['Latin', 'Han', 'Hiragana', 'Katakana', 'Hangul', 'Cyrillic'])]))),
+  emoji: false,
+});
 
 /**
  * Segment length for every CosyVoice3 engine: about 25 s of Mandarin at 4-5 characters a second.
@@ -28,6 +39,7 @@ export function cosyVoice3Capabilities(facts: CosyVoice3EngineFacts): EngineCapa
     maxSegmentChars: COSYVOICE3_MAX_SEGMENT_CHARS,
     batching: { supported: false, maxBatch: 1 },
     annotations: ['cmu', 'pinyin', 'paralinguistic', 'control', 'markup'],
+    readable: COSYVOICE3_READABLE,
   } satisfies EngineCapabilities);
 }
 
