@@ -36,6 +36,7 @@ import { planRoutes } from './http/plan.js';
 import { FsBlobStore } from './storage/fs-blob-store.js';
 import { SqliteVoiceStore } from './storage/sqlite-voice-store.js';
 import { VoiceLibrary } from './voices/library.js';
+import { createAudioWork } from './audio/pool.js';
 import { logReconcile, reconcileVoiceStorage } from './voices/reconcile.js';
 import { VERSION } from './version.js';
 import { ScheduledEngine } from './scheduler/scheduled-engine.js';
@@ -151,7 +152,19 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const lexicon = new LexiconService(new SqliteLexiconStore(database), { maxEntries: config.lexiconMaxEntries });
   const voiceStore = new SqliteVoiceStore(database);
   const voiceBlobs = new FsBlobStore(join(config.dataDir, 'blobs'));
-  const voices = new VoiceLibrary({ store: voiceStore, blobs: voiceBlobs, engine, logger });
+  const audio = createAudioWork({
+    threads: config.audioThreads,
+    onTask: (op, where) => metrics.audioTasks.inc({ op, where }),
+    onThreadExit: ({ code, error }) => {
+      metrics.audioThreadExits.inc();
+      logger.error({ code, err: error }, 'an audio worker thread stopped; its pending work failed');
+    },
+  });
+  metrics.watchAudio(() => audio.stats());
+  app.addHook('onClose', async () => {
+    await audio.close();
+  });
+  const voices = new VoiceLibrary({ store: voiceStore, blobs: voiceBlobs, engine, logger, audio });
   // What a crash left between storage and database: all of it at start (nothing is in flight
   // yet), then on a timer only what is older than the grace period.
   let reconcileTimer: NodeJS.Timeout | undefined;
@@ -175,6 +188,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       resolveInstruction,
       rewriteText: lexicon.rewriteHook(),
       resolveVoice: voices.resolveVoiceHook(),
+      audio,
       admit: (plan: TextPlan, admission: AdmissionOptions) =>
         engine.admit(
           { requestId: plan.requestId, stream: plan.stream, segments: plan.segments.map((text) => ({ text, language: plan.language, speed: plan.speed })) },

@@ -21,9 +21,11 @@ export interface Config {
   readonly headersTimeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
+  readonly streamStallTimeoutMs: number;
   readonly maxConnections: number;
   readonly maxConnectionsPerAddress: number;
   readonly espeakWorkers: number;
+  readonly audioThreads: number;
   readonly corsOrigins: readonly string[];
   readonly allowedHosts: readonly string[];
   readonly storageReconcileMinutes: number;

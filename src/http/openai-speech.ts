@@ -9,7 +9,7 @@ import { AppError } from '../errors/app-error.js';
 import type { Engine, SynthesisWarning } from '../engines/engine.js';
 import type { AudioFormat } from '../audio/types.js';
 import { AAC_CONTENT_TYPE, createAacEncoder, type AsyncAudioEncoder } from '../audio/aac.js';
-import { planSynthesis, renderAudio, type RenderReport, type TtsInput } from '../services/synthesis.js';
+import { abandonPlan, planSynthesis, renderAudio, type RenderReport, type TtsInput } from '../services/synthesis.js';
 import { registerOpenAIErrorHandling, toOpenAIWarnings } from './openai-errors.js';
 import { setAudioHeaders } from './tts.js';
 import type { AppContext } from './context.js';
@@ -126,7 +126,14 @@ export const openaiRoutes: FastifyPluginAsync<AppContext> = async (app, { config
       const plan = await planSynthesis(engine, config, mapped.input, request.id, planServices);
       const warnings = toOpenAIWarnings([...mapped.warnings, ...plan.warnings]);
       let aac: AsyncAudioEncoder | null = null;
-      if (body.response_format === 'aac') aac = await createAacEncoder({ sampleRate: OPENAI_SAMPLE_RATE });
+      if (body.response_format === 'aac') {
+        try {
+          aac = await createAacEncoder({ sampleRate: OPENAI_SAMPLE_RATE });
+        } catch (err) {
+          abandonPlan(plan, err);
+          throw err;
+        }
+      }
 
       const abort = new AbortController();
       reply.raw.on('close', () => {

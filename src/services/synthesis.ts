@@ -5,10 +5,10 @@
 import { AppError } from '../errors/app-error.js';
 import type { Config } from '../config/config.js';
 import type { Engine, Instruction, SynthesisMode, SynthesisWarning, VoicePrompt } from '../engines/engine.js';
-import type { AudioEncoder, AudioFormat } from '../audio/types.js';
-import { createEncoder } from '../audio/encoders.js';
+import type { AsyncAudioEncoder, AudioFormat } from '../audio/types.js';
 import { MP3_SAMPLE_RATES } from '../audio/mp3.js';
-import { createResampler, type Resampler } from '../audio/resample.js';
+import type { AudioWork } from '../audio/pool.js';
+import { inlineEncoder, openCodecSession } from '../audio/codec-session.js';
 import { segmentText } from '../text/segment.js';
 import { detectLanguage } from '../text/language.js';
 import { validateAnnotations } from '../text/annotations.js';
@@ -52,7 +52,8 @@ export interface SynthesisPlan {
   readonly stream: boolean;
   /** Rate of the PCM fed to the encoder. */
   readonly pcmRate: number;
-  readonly encoder: AudioEncoder;
+  /** Resamples the engine's audio to pcmRate and encodes it (in an audio thread where that is real work). */
+  readonly encoder: AsyncAudioEncoder;
   /** Silence between segments. */
   readonly gapMs: number;
   readonly warnings: readonly SynthesisWarning[];
@@ -104,6 +105,8 @@ export interface PlanServices {
   readonly resolveInstruction?: (value: string) => { instruction: Instruction; warnings: SynthesisWarning[] };
   /** Admits the planned request to the scheduler, or throws 429 (queue_full, overloaded) before any byte. */
   readonly admit?: (plan: TextPlan, options: AdmissionOptions) => PlanJob;
+  /** Where resampling and encoding run (the audio thread pool); absent: on the event loop. */
+  readonly audio?: Pick<AudioWork, 'openEncoder'>;
 }
 
 /** A plan without its encoder: everything planSynthesis decides, for callers that never render audio. */
@@ -121,7 +124,8 @@ export async function planSynthesis(
   // Admission comes last, so a request refused for its content never takes a place in the queue.
   const job = services.admit?.(plan, admission);
   try {
-    const encoder = await createEncoder(plan.format, { sampleRate: plan.pcmRate, streaming: plan.stream });
+    const spec = { format: plan.format, inputRate: engine.capabilities.sampleRate, pcmRate: plan.pcmRate, streaming: plan.stream };
+    const encoder = services.audio ? await services.audio.openEncoder(spec) : inlineEncoder(await openCodecSession(spec));
     return job ? { ...plan, engine: job.engine, job, encoder } : { ...plan, encoder };
   } catch (err) {
     job?.settle(err);
@@ -256,6 +260,12 @@ function isSilent(samples: Float32Array): boolean {
 
 const UNSETTLED = Symbol('unsettled');
 
+/** A plan that will not be rendered (the route failed after planning): frees its codec and ends its job. */
+export function abandonPlan(plan: SynthesisPlan, error: unknown): void {
+  void plan.encoder.close();
+  plan.job?.settle(error);
+}
+
 /**
  * Renders a plan as encoded bytes. Segments are synthesized strictly in order and only when the
  * consumer asks for more, so a streaming client gets the first segment's audio while later
@@ -266,23 +276,21 @@ export async function* renderAudio(plan: SynthesisPlan, signal: AbortSignal, rep
   const engineRate = engine.capabilities.sampleRate;
   const started = performance.now();
   let firstAudioMs: number | null = null;
+  // Samples handed to the encoder at the engine's rate (gaps included): the response's length.
   let samplesOut = 0;
   let engineSamples = 0;
   // Until the engine's first non-silent sample, how many silent samples (its own and gaps) are owed.
   let audible = false;
   let silentLead = 0;
-  let resampler: Resampler | null = null;
   const gap = new Float32Array(Math.round((engineRate * plan.gapMs) / 1000));
   // What ends the scheduler's job; still UNSETTLED if the consumer stopped reading early, which
   // is a cancellation. The AppError for that is made only then: building one up front would
   // capture a stack trace on every request.
   let outcome: unknown = UNSETTLED;
   try {
-    resampler = await createResampler(engineRate, plan.pcmRate);
-    const emit = function* (samples: Float32Array): Generator<Buffer> {
-      const pcm = (resampler as Resampler).process(samples);
-      samplesOut += pcm.length;
-      for (const b of encoder.write(pcm)) if (b.length > 0) yield b;
+    const emit = async function* (samples: Float32Array): AsyncGenerator<Buffer> {
+      samplesOut += samples.length;
+      for (const b of await encoder.write(samples)) if (b.length > 0) yield b;
     };
     for (let i = 0; i < plan.segments.length; i++) {
       if (signal.aborted) throw new AppError('cancelled');
@@ -332,18 +340,17 @@ export async function* renderAudio(plan: SynthesisPlan, signal: AbortSignal, rep
     if (!audible) {
       throw new AppError('nothing_to_speak', `The ${engine.capabilities.name} engine made no sound from this text: it holds nothing the engine can speak. Add the words to say.`, { param: 'text' });
     }
-    const tail = resampler.flush();
-    samplesOut += tail.length;
-    for (const b of [...encoder.write(tail), ...encoder.end()]) if (b.length > 0) yield b;
+    for (const b of await encoder.end()) if (b.length > 0) yield b;
     const wallMs = performance.now() - started;
-    const audioSeconds = samplesOut / plan.pcmRate;
+    const audioSeconds = samplesOut / engineRate;
     outcome = null;
     report?.({ segments: plan.segments.length, audioSeconds, wallMs, firstAudioMs, rtf: audioSeconds > 0 ? wallMs / 1000 / audioSeconds : 0 });
   } catch (err) {
     outcome = err;
     throw err;
   } finally {
-    resampler?.destroy();
+    // After end() a no-op; otherwise the codec (in its thread) is abandoned and freed now.
+    await encoder.close();
     plan.job?.settle(outcome === UNSETTLED ? new AppError('cancelled') : outcome);
   }
 }
