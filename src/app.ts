@@ -191,7 +191,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       audio,
       admit: (plan: TextPlan, admission: AdmissionOptions) =>
         engine.admit(
-          { requestId: plan.requestId, stream: plan.stream, segments: plan.segments.map((text) => ({ text, language: plan.language, speed: plan.speed })) },
+          { requestId: plan.requestId, stream: plan.stream, segments: plan.segments.map((text, i) => ({ text, language: plan.language, speed: plan.speeds?.[i] ?? plan.speed })) },
           admission,
         ),
     } satisfies PlanServices,

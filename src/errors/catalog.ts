@@ -19,6 +19,7 @@ export const ERRORS = {
   empty_text: { status: 400, retryable: false, message: 'The text is empty.' },
   text_too_long: { status: 400, retryable: false, message: 'The text is longer than this server accepts per request.' },
   invalid_token: { status: 400, retryable: false, message: 'The text holds an annotation token that is not valid.' },
+  invalid_ssml: { status: 400, retryable: false, message: 'The text starts like SSML (<speak>) but is not well-formed or not valid SSML.' },
   invalid_pronunciation: { status: 400, retryable: false, message: 'A lexicon pronunciation must be CMU phoneme tokens only or pinyin tokens only.' },
   lexicon_not_found: { status: 404, retryable: false, message: 'No lexicon entry with this id.' },
   lexicon_conflict: { status: 409, retryable: false, message: 'A lexicon entry for this term and language already exists.' },

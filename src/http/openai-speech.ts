@@ -61,7 +61,7 @@ const speechBodySchema = {
   required: ['model', 'input', 'voice'],
   properties: {
     model: { type: 'string', minLength: 1, maxLength: 128, description: `One of GET /v1/models: ${OPENAI_MODEL_ALIASES.join(', ')} or the engine's name. All run the active engine.` },
-    input: { type: 'string', minLength: 1, description: `Text to speak, at most ${OPENAI_MAX_INPUT_CHARS} characters.` },
+    input: { type: 'string', minLength: 1, description: `Text to speak, or SSML (<speak>…</speak>), at most ${OPENAI_MAX_INPUT_CHARS} characters.` },
     voice: {
       description: 'A preset or library voice id (GET /v1/voices), an OpenAI voice name (mapped to a preset), or {"id": "..."}.',
       anyOf: [

@@ -2,7 +2,7 @@
 // after the lexicon, segments, language), without synthesizing. It runs the synthesis planner
 // itself, so the preview cannot drift from what synthesis does.
 import type { FastifyPluginAsync } from 'fastify';
-import { planText, type PlanServices, type TtsInput } from '../services/synthesis.js';
+import { pauseMs, planText, type PlanServices, type TtsInput } from '../services/synthesis.js';
 import type { LexiconRewrite } from '../lexicon/matcher.js';
 import type { LexiconService } from '../lexicon/service.js';
 import { ttsBodySchema } from './tts.js';
@@ -19,6 +19,12 @@ const previewResponse = {
   properties: {
     text: { type: 'string', description: 'The text after the lexicon and the unreadable-text policy: what is segmented and sent to the engine.' },
     segments: { type: 'array', items: { type: 'string' }, description: 'The engine calls, in order.' },
+    speeds: { type: 'array', items: { type: 'number' }, description: 'The speed of each engine call (SSML <prosody rate> changes it for some).' },
+    pauses: {
+      type: 'array',
+      items: { type: 'integer' },
+      description: 'Milliseconds of silence before the first segment, between each two, and after the last (one more than segments): SEGMENT_GAP_MS between segments, SSML <break>s where they are.',
+    },
     language: { type: 'string' },
     languageDetected: { type: 'boolean' },
     lexiconApplied: {
@@ -29,7 +35,7 @@ const previewResponse = {
           id: { type: 'string' },
           term: { type: 'string' },
           pronunciation: { type: 'string' },
-          position: { type: 'integer', description: '0-based UTF-16 offset of the replaced text in the request text.' },
+          position: { type: 'integer', description: '0-based UTF-16 offset of the replaced text in the request text (in the SSML, for SSML input).' },
           matched: { type: 'string', description: 'The replaced text as written.' },
         },
       },
@@ -63,9 +69,11 @@ export const previewTextRoutes: FastifyPluginAsync<PreviewContext> = async (app,
       return {
         text: plan.text,
         segments: plan.segments,
+        speeds: plan.segments.map((_, i) => plan.speeds?.[i] ?? plan.speed),
+        pauses: Array.from({ length: plan.segments.length + 1 }, (_, i) => pauseMs(plan, i)),
         language: plan.language,
         languageDetected: plan.languageDetected,
-        lexiconApplied: rewritten?.applied ?? [],
+        lexiconApplied: (rewritten?.applied ?? []).map((a) => (plan.ssmlOffset ? { ...a, position: plan.ssmlOffset(a.position) } : a)),
         warnings: plan.warnings,
       };
     },

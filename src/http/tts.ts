@@ -23,7 +23,7 @@ export const ttsBodySchema = {
     text: {
       type: 'string',
       description:
-        'Text to speak. Long text is split into segments. CMU phoneme runs such as [M][AY0][N][UW1][T] replace a word\'s pronunciation.',
+        'Text to speak, or SSML (<speak>…</speak>: docs/api.md#ssml). Long text is split into segments. CMU phoneme runs such as [M][AY0][N][UW1][T] replace a word\'s pronunciation.',
     },
     // No schema default: planSynthesis picks the mode from the request (instruct when `instruct`
     // is given, clone for a library voice, else preset), which a filled-in default would defeat.

@@ -14,6 +14,8 @@ import { detectLanguage } from '../text/language.js';
 import { validateAnnotations } from '../text/annotations.js';
 import { hasSpeakableContent } from '../text/speakable.js';
 import { applyUnreadablePolicy, nothingReadable, type UnreadablePolicy } from '../text/unreadable.js';
+import { isSsml } from '../text/ssml.js';
+import { displayText, layoutSegments, readSsml, ssmlAnnotationIssue } from './ssml-plan.js';
 
 export interface TtsInput {
   text: string;
@@ -39,6 +41,16 @@ export interface SynthesisPlan {
   /** The text after the lexicon and the unreadable-text policy: what was segmented. */
   readonly text: string;
   readonly segments: readonly string[];
+  /** Speed of each segment when they differ (SSML <prosody rate>); absent: `speed` for every one. */
+  readonly speeds?: readonly number[];
+  /**
+   * Silence (ms) at each fencepost of the segments, segments.length + 1 of them: [0] before the
+   * first, [i] between segment i-1 and i, the last after the last. Present when SSML <break>s
+   * set them; absent: gapMs between segments and nothing at the edges.
+   */
+  readonly pauses?: readonly number[];
+  /** For SSML input: the offset in the client's SSML of a position in the converted text (before the lexicon). */
+  readonly ssmlOffset?: (position: number) => number;
   readonly mode: SynthesisMode;
   readonly voice: string;
   /** The cloned voice's prompt when `voice` came from the library. */
@@ -152,17 +164,20 @@ export async function planText(
       param: 'text',
     });
   }
-  // Validate what the client wrote (positions refer to its text); lexicon output is valid by construction.
-  const issue = validateAnnotations(original)[0];
+  // SSML becomes CosyVoice3 text (parts between breaks and rate changes) before anything reads the text.
+  const ssml = isSsml(original) ? readSsml(original, engine.capabilities, config.maxTextChars) : undefined;
+  const source = ssml?.text ?? original;
+  // Validate what the client wrote (positions refer to its text, SSML included); lexicon output is valid by construction.
+  const issue = ssml ? ssmlAnnotationIssue(ssml) : validateAnnotations(original)[0];
   if (issue) {
     const hint = issue.suggestion ? ` Did you mean ${issue.suggestion}?` : '';
     throw new AppError('invalid_token', `Invalid token ${issue.token} at position ${issue.position}: ${issue.message}.${hint}`, { param: 'text' });
   }
   const text =
     input.lexicon !== false && services.rewriteText
-      ? await services.rewriteText(original, { language: input.language, input, maxChars: config.maxTextChars })
-      : original;
-  if (text !== original) {
+      ? await services.rewriteText(source, { language: input.language, input, maxChars: config.maxTextChars })
+      : source;
+  if (text !== source) {
     const rewritten = [...text].length;
     if (rewritten > config.maxTextChars) {
       throw new AppError(
@@ -174,8 +189,8 @@ export async function planText(
   }
 
   const caps = engine.capabilities;
-  const languageDetected = input.language === undefined;
-  const language = input.language ?? detectLanguage(text);
+  const languageDetected = input.language === undefined && ssml?.language === undefined;
+  const language = input.language ?? ssml?.language ?? detectLanguage(text);
   // Emoji and letters the engine cannot read in this language are skipped (or emoji named) before segmentation.
   const readable = applyUnreadablePolicy(text, { policy: input.unreadable ?? config.unreadableText ?? 'skip', language, readable: caps.readable, engine: caps.name });
   const spoken = readable.text;
@@ -197,7 +212,7 @@ export async function planText(
       throw new AppError('unknown_voice', `No voice "${voice}": not a preset of the ${caps.name} engine (${shown.join(', ')}${more}) and not in the voice library (GET /v1/voices lists both).`, { param: 'voice' });
     }
   }
-  const preWarnings: SynthesisWarning[] = [...readable.warnings];
+  const preWarnings: SynthesisWarning[] = [...(ssml?.warnings ?? []), ...readable.warnings];
   let instruction: Instruction | undefined;
   if (input.instruct !== undefined) {
     if (!services.resolveInstruction) throw new AppError('invalid_value', 'This server does not accept instructions.', { param: 'instruct' });
@@ -227,21 +242,25 @@ export async function planText(
   }
 
   const maxChars = config.maxSegmentChars > 0 ? Math.min(config.maxSegmentChars, caps.maxSegmentChars) : caps.maxSegmentChars;
-  const segments = segmentText(spoken, { maxChars, language });
+  const layout = ssml
+    ? layoutSegments(spoken, ssml, { maxChars, language }, { speed, caps, gapMs: config.segmentGapMs })
+    : { segments: segmentText(spoken, { maxChars, language }), warnings: [] };
+  const { segments, speeds, pauses } = layout;
+  preWarnings.push(...layout.warnings);
   const warnings: SynthesisWarning[] = [];
   const seen = new Set<string>();
   for (const w of preWarnings) {
     if (!seen.has(w.code)) warnings.push(w);
     seen.add(w.code);
   }
-  for (const segment of segments) {
-    for (const w of engine.check({ text: segment, mode, voice, language, speed, seed: input.seed, prompt, instruction, requestId })) {
+  for (const [i, segment] of segments.entries()) {
+    for (const w of engine.check({ text: segment, mode, voice, language, speed: speeds?.[i] ?? speed, seed: input.seed, prompt, instruction, requestId })) {
       if (!seen.has(w.code)) warnings.push(w);
       seen.add(w.code);
     }
   }
   const stream = input.stream ?? false;
-  return { requestId, engine, text: spoken, segments, mode, voice, prompt, instruction, language, languageDetected, speed, seed: input.seed, format, stream, pcmRate, gapMs: config.segmentGapMs, warnings };
+  return { requestId, engine, text: ssml ? displayText(spoken) : spoken, segments, speeds, pauses, ssmlOffset: ssml?.sourceOffset, mode, voice, prompt, instruction, language, languageDetected, speed, seed: input.seed, format, stream, pcmRate, gapMs: config.segmentGapMs, warnings };
 }
 
 function nothingToSpeak(engine: string, voicesEvents: boolean): AppError {
@@ -259,6 +278,19 @@ function isSilent(samples: Float32Array): boolean {
 }
 
 const UNSETTLED = Symbol('unsettled');
+
+/**
+ * Milliseconds of silence before segment `i` (i = segments.length: after the last): an SSML
+ * <break>'s (plan.pauses), else the gap between two segments and nothing at the edges.
+ */
+export function pauseMs(plan: Pick<TextPlan, 'pauses' | 'segments' | 'gapMs'>, i: number): number {
+  if (plan.pauses) return plan.pauses[i] ?? 0;
+  return i > 0 && i < plan.segments.length ? plan.gapMs : 0;
+}
+
+function pauseSamples(plan: SynthesisPlan, i: number, rate: number): number {
+  return Math.round((rate * pauseMs(plan, i)) / 1000);
+}
 
 /** A plan that will not be rendered (the route failed after planning): frees its codec and ends its job. */
 export function abandonPlan(plan: SynthesisPlan, error: unknown): void {
@@ -282,7 +314,6 @@ export async function* renderAudio(plan: SynthesisPlan, signal: AbortSignal, rep
   // Until the engine's first non-silent sample, how many silent samples (its own and gaps) are owed.
   let audible = false;
   let silentLead = 0;
-  const gap = new Float32Array(Math.round((engineRate * plan.gapMs) / 1000));
   // What ends the scheduler's job; still UNSETTLED if the consumer stopped reading early, which
   // is a cancellation. The AppError for that is made only then: building one up front would
   // capture a stack trace on every request.
@@ -299,7 +330,7 @@ export async function* renderAudio(plan: SynthesisPlan, signal: AbortSignal, rep
         mode: plan.mode,
         voice: plan.voice,
         language: plan.language,
-        speed: plan.speed,
+        speed: plan.speeds?.[i] ?? plan.speed,
         seed: plan.seed,
         prompt: plan.prompt,
         instruction: plan.instruction,
@@ -307,7 +338,8 @@ export async function* renderAudio(plan: SynthesisPlan, signal: AbortSignal, rep
       };
       // The gap goes before a segment's first audio when audio came before it (a segment that
       // yields nothing adds no second gap).
-      let gapOwed = engineSamples > 0 && gap.length > 0;
+      const pause = pauseSamples(plan, i, engineRate);
+      let gapOwed = (engineSamples > 0 || i === 0) && pause > 0;
       for await (const chunk of engine.synthesize(request, { signal })) {
         if (chunk.sampleRate !== engineRate) {
           throw new AppError('engine_failed', `engine yielded ${chunk.sampleRate} Hz, declared ${engineRate} Hz`);
@@ -317,7 +349,7 @@ export async function* renderAudio(plan: SynthesisPlan, signal: AbortSignal, rep
         // the end, but the engine's latency is what capacity planning needs.
         firstAudioMs ??= performance.now() - started;
         engineSamples += chunk.samples.length;
-        const owed = gapOwed ? gap.length : 0;
+        const owed = gapOwed ? pause : 0;
         gapOwed = false;
         if (!audible) {
           // Silence before the first sound is counted, not encoded yet: see the check below.
@@ -328,8 +360,8 @@ export async function* renderAudio(plan: SynthesisPlan, signal: AbortSignal, rep
           }
           audible = true;
           for (let left = silentLead; left > 0; left -= SILENCE_BLOCK) yield* emit(new Float32Array(Math.min(left, SILENCE_BLOCK)));
-        } else if (owed > 0) {
-          yield* emit(gap);
+        } else {
+          for (let left = owed; left > 0; left -= SILENCE_BLOCK) yield* emit(new Float32Array(Math.min(left, SILENCE_BLOCK)));
         }
         yield* emit(chunk.samples);
       }
@@ -340,6 +372,7 @@ export async function* renderAudio(plan: SynthesisPlan, signal: AbortSignal, rep
     if (!audible) {
       throw new AppError('nothing_to_speak', `The ${engine.capabilities.name} engine made no sound from this text: it holds nothing the engine can speak. Add the words to say.`, { param: 'text' });
     }
+    for (let left = pauseSamples(plan, plan.segments.length, engineRate); left > 0; left -= SILENCE_BLOCK) yield* emit(new Float32Array(Math.min(left, SILENCE_BLOCK)));
     for (const b of await encoder.end()) if (b.length > 0) yield b;
     const wallMs = performance.now() - started;
     const audioSeconds = samplesOut / engineRate;
