@@ -14,6 +14,7 @@ import { registerOpenAIErrorHandling, toOpenAIWarnings } from './openai-errors.j
 import { setAudioHeaders } from './tts.js';
 import type { AppContext } from './context.js';
 import { resume } from './stream-body.js';
+import { cutStalledStream } from './stall-guard.js';
 
 /** OpenAI's limit on `input`. */
 export const OPENAI_MAX_INPUT_CHARS = 4096;
@@ -161,6 +162,7 @@ export const openaiRoutes: FastifyPluginAsync<AppContext> = async (app, { config
       setAudioHeaders(reply.raw, { ...plan, warnings });
       const stream = Readable.from(resume(first, iterator), { objectMode: false });
       stream.on('error', (err) => request.log.warn({ err }, 'stream ended early; the chunked response is truncated'));
+      cutStalledStream(request, reply, stream, config.streamStallTimeoutMs);
       const contentType = body.stream_format === 'sse' ? 'text/event-stream' : aac ? AAC_CONTENT_TYPE : plan.encoder.contentType;
       return reply.type(contentType).send(stream);
     },

@@ -11,6 +11,7 @@ import { planSynthesis, renderAudio, type AdmissionOptions, type SynthesisPlan, 
 import { errorResponses } from './error-schema.js';
 import type { AppContext } from './context.js';
 import { resume } from './stream-body.js';
+import { cutStalledStream } from './stall-guard.js';
 
 export const SAMPLE_RATES = [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000] as const;
 
@@ -106,6 +107,7 @@ export const ttsRoutes: FastifyPluginAsync<AppContext> = async (app, { config, e
       const first = await iterator.next();
       const body = Readable.from(resume(first, iterator), { objectMode: false });
       body.on('error', (err) => request.log.warn({ err }, 'stream ended early; the chunked response is truncated'));
+      cutStalledStream(request, reply, body, config.streamStallTimeoutMs);
       return reply.type(plan.encoder.contentType).send(body);
     },
   );
