@@ -1,5 +1,6 @@
 // docs/api.md promises that every `sh` block pastes into bash as it stands against `npm start`
-// on the default configuration, and that every route has one. This runs each block with bash
+// on the default configuration, and that every route has one (the README's curl blocks are held
+// to the same). This runs each block with bash
 // against a real server on loopback (only the origin http://127.0.0.1:8080 is replaced by the
 // server's), records what the server answered, and fails when a block fails, when a request it
 // makes is answered with anything but success, when a URL is not URL-encoded or not quoted where
@@ -12,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
-const API = new URL('../../docs/api.md', import.meta.url);
+const DOCS = ['docs/api.md', 'README.md'] as const;
 const ORIGIN = 'http://127.0.0.1:8080';
 const ADMIN_KEY = 'docs-example-admin-key-0123456789';
 
@@ -24,7 +25,8 @@ const NOT_EXAMPLED: readonly { pattern: RegExp; why: string }[] = [
 ];
 
 interface Block {
-  line: number;
+  /** `file:line` of the block's opening fence. */
+  where: string;
   text: string;
 }
 
@@ -40,11 +42,11 @@ interface Route {
   matches: (path: string) => boolean;
 }
 
-function shellBlocks(markdown: string): Block[] {
+function shellBlocks(file: string, markdown: string): Block[] {
   const blocks: Block[] = [];
   for (const m of markdown.matchAll(/^```sh\n([\s\S]*?)^```$/gm)) {
     if (!/\bcurl\b/.test(m[1] as string)) continue;
-    blocks.push({ line: markdown.slice(0, m.index).split('\n').length, text: m[1] as string });
+    blocks.push({ where: `${file}:${markdown.slice(0, m.index).split('\n').length}`, text: m[1] as string });
   }
   return blocks;
 }
@@ -79,15 +81,14 @@ function bash(script: string, cwd: string, env: Record<string, string>): Promise
   });
 }
 
-describe('docs/api.md examples', () => {
-  let markdown: string;
+describe('curl examples in docs/api.md and the README', () => {
   let blocks: Block[];
   let server: TestServer;
   let dir: string;
   const answered: Answered[] = [];
   before(async () => {
-    markdown = await readFile(API, 'utf8');
-    blocks = shellBlocks(markdown);
+    blocks = [];
+    for (const file of DOCS) blocks.push(...shellBlocks(file, await readFile(new URL(`../../${file}`, import.meta.url), 'utf8')));
     server = await startTestServer({ adminKey: ADMIN_KEY });
     // Everything the server answers, as the client saw it (redirects and errors included).
     server.app.server.on('request', (req, res) => {
@@ -101,13 +102,13 @@ describe('docs/api.md examples', () => {
   });
 
   it('address the default configuration with URLs bash passes as they are: URL-encoded, quoted when they hold ? or &', () => {
-    assert.ok(blocks.length >= 10, `${blocks.length} example blocks`);
+    assert.ok(blocks.filter((b) => b.where.startsWith('docs/api.md:')).length >= 10, `${blocks.length} example blocks`);
     const problems: string[] = [];
     for (const block of blocks) {
       const urls = [...block.text.matchAll(/(["']?)(https?:\/\/[^\s"']+)/g)];
-      if (urls.length === 0) problems.push(`docs/api.md:${block.line}: a curl example without a URL`);
+      if (urls.length === 0) problems.push(`${block.where}: a curl example without a URL`);
       for (const [, quote, url = ''] of urls) {
-        const where = `docs/api.md:${block.line}: ${url}`;
+        const where = `${block.where}: ${url}`;
         if (!url.startsWith(`${ORIGIN}/`)) problems.push(`${where}: examples address ${ORIGIN}, the default configuration`);
         // $VARIABLE expansions aside, only characters a URL may carry unencoded, and %XX escapes.
         const bare = url.replace(/\$\{?[A-Za-z_][A-Za-z0-9_]*\}?/g, '');
@@ -130,9 +131,9 @@ describe('docs/api.md examples', () => {
       const requests = answered.slice(from);
       const curls = block.text.split('\n').filter((l) => /^\s*(?:[A-Z_]+=\$\()?curl\b/.test(l)).length;
       const bad = requests.filter((r) => r.status < 200 || r.status > 299);
-      if (code !== 0) failures.push(`docs/api.md:${block.line}: bash exited ${code}\n${output}`);
-      else if (bad.length > 0) failures.push(`docs/api.md:${block.line}: ${bad.map((r) => `${r.method} ${r.url} -> ${r.status}`).join(', ')}`);
-      else if (requests.length < curls) failures.push(`docs/api.md:${block.line}: ${curls} curl commands reached the server ${requests.length} times`);
+      if (code !== 0) failures.push(`${block.where}: bash exited ${code}\n${output}`);
+      else if (bad.length > 0) failures.push(`${block.where}: ${bad.map((r) => `${r.method} ${r.url} -> ${r.status}`).join(', ')}`);
+      else if (requests.length < curls) failures.push(`${block.where}: ${curls} curl commands reached the server ${requests.length} times`);
     }
     assert.deepEqual(failures, []);
   });
