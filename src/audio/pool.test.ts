@@ -21,6 +21,12 @@ after(async () => {
   await Promise.all(pools.map((p) => p.close()));
 });
 
+/** close() is fire-and-forget; its task is answered soon after. */
+async function waitIdle(p: AudioWork): Promise<void> {
+  for (let i = 0; i < 1000 && p.stats().pendingTasks > 0; i++) await new Promise((r) => setTimeout(r, 5));
+  assert.equal(p.stats().pendingTasks, 0, 'no thread is busy');
+}
+
 async function encodeAll(work: AudioWork, spec: CodecSpec, input: Float32Array): Promise<Buffer> {
   const enc = await work.openEncoder(spec);
   const parts: Buffer[] = [];
@@ -130,6 +136,7 @@ describe('audio pool', () => {
     await b.close();
     await b.close();
     assert.equal(p.stats().openSessions, 0);
+    await waitIdle(p);
     await assert.rejects(a.write(sine(200, 24000, 0.1)), /already ended/);
     const c = await p.openEncoder(spec);
     assert.equal(p.stats().threads, 2, 'an idle thread is reused');

@@ -34,6 +34,8 @@ export interface AudioPoolStats {
   maxThreads: number;
   threads: number;
   openSessions: number;
+  /** Tasks sent to a thread and not answered yet: 0 when no thread is busy. */
+  pendingTasks: number;
   /** Tasks finished, by op and where they ran. */
   tasks: Partial<Record<`${AudioOp}:${'thread' | 'inline'}`, number>>;
   threadExits: number;
@@ -109,6 +111,7 @@ class AudioPool implements AudioWork {
       maxThreads: this.max,
       threads: this.threads.length,
       openSessions: this.sessions,
+      pendingTasks: this.threads.reduce((n, t) => n + t.pending.size, 0),
       tasks: { ...this.counts },
       threadExits: this.exits,
       lastThreadId: this.lastThreadId,

@@ -146,7 +146,7 @@ export class ServiceMetrics {
     const audioSources = this.audioSources;
     new Gauge({
       name: 'cosyfleet_audio_work',
-      help: 'The audio thread pool now: threads running (of AUDIO_THREADS), codec sessions open (responses being encoded in a thread).',
+      help: 'The audio thread pool now: threads running (of AUDIO_THREADS), codec sessions open (responses being encoded in a thread), tasks a thread is working on or has queued (0: no thread busy).',
       labelNames: ['kind'],
       registers,
       collect() {
@@ -155,6 +155,7 @@ export class ServiceMetrics {
           this.set({ kind: 'threads' }, stats.threads);
           this.set({ kind: 'max_threads' }, stats.maxThreads);
           this.set({ kind: 'open_sessions' }, stats.openSessions);
+          this.set({ kind: 'pending_tasks' }, stats.pendingTasks);
         }
       },
     });

@@ -58,6 +58,9 @@ describe('audio work off the event loop', () => {
     assert.equal(await metric(server.url, 'cosyfleet_audio_work', 'kind="open_sessions"'), 1);
     abort.abort();
     await waitFor(async () => (await metric(server.url, 'cosyfleet_audio_work', 'kind="open_sessions"')) === 0, 'the left stream\'s session to close');
+    // The close itself is a task; once it is answered no thread is busy.
+    await waitFor(async () => (await metric(server.url, 'cosyfleet_audio_work', 'kind="pending_tasks"')) === 0, 'the audio threads to be idle');
+    assert.ok((await tasks(server.url, 'close', 'thread')) >= 1, 'the session was closed in its thread');
     // The pool still serves the next request.
     const next = await postJson(`${server.url}/v1/tts`, { text: 'Still here.', language: 'en', format: 'opus' });
     assert.equal(next.status, 200);
