@@ -23,13 +23,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { EspeakEngine } from '../src/engines/espeak/engine.js';
+import { espeakSpeech, SPEECH_RATE } from './speech.js';
 import { createEncoder } from '../src/audio/encoders.js';
 import { createAacEncoder } from '../src/audio/aac.js';
-import { createResampler, type Resampler } from '../src/audio/resample.js';
+import type { Resampler } from '../src/audio/resample.js';
+import { createMp3Encoder } from '../src/audio/mp3.js';
+import { createFlacEncoder } from '../src/audio/flac.js';
+import { createLibsamplerate } from '../test/helpers/libsamplerate.js';
 import { createPolyphaseResampler, polyphaseSimdAvailable } from '../src/audio/polyphase.js';
 import { concatFloat32, float32ToInt16 } from '../src/audio/pcm.js';
-import { quantizeInt16Into } from '../src/audio/s16le.js';
 import { FixedFlacEncoder } from './flac-fixed.js';
 import type { AudioEncoder } from '../src/audio/types.js';
 
@@ -48,37 +50,7 @@ const targetSeconds = Math.max(5, Number(values.seconds));
 const chunk = Math.max(64, Number(values.chunk));
 const candidateDirs = values.candidates.split(',').filter(Boolean);
 const only = new Set(values.only.split(',').filter(Boolean));
-const RATE = 22050;
-
-// ---------------------------------------------------------------------------------------------
-// The audio: espeak reading a few paragraphs until there are `targetSeconds` of speech.
-
-const TEXT = [
-  'Speech synthesis turns written text into audio that a listener can follow without reading.',
-  'A service that does it well has to be fast, predictable under load, and honest about its limits.',
-  'It covers numbers like 42 and 3.14, abbreviations such as Dr. Smith, and a question or two?',
-  'The quick brown fox jumps over the lazy dog, while six sleek swans swam swiftly southwards.',
-  'Every sentence adds a little more audio, so the measurement settles to its steady value.',
-].join(' ');
-
-async function speech(): Promise<Float32Array> {
-  const engine = new EspeakEngine({ workers: 1 });
-  await engine.start();
-  const parts: Float32Array[] = [];
-  let samples = 0;
-  try {
-    while (samples < targetSeconds * RATE) {
-      for await (const c of engine.synthesize({ text: TEXT, mode: 'preset', voice: 'mei', language: 'en', speed: 1 })) {
-        if (c.sampleRate !== RATE) throw new Error(`espeak spoke at ${c.sampleRate} Hz, expected ${RATE}`);
-        parts.push(c.samples);
-        samples += c.samples.length;
-      }
-    }
-  } finally {
-    await engine.close();
-  }
-  return concatFloat32(parts).subarray(0, Math.round(targetSeconds * RATE));
-}
+const RATE = SPEECH_RATE;
 
 // ---------------------------------------------------------------------------------------------
 // Optional candidates: from the project, else from --candidates folders.
@@ -354,7 +326,8 @@ async function rows(x: Float32Array, wavDir: string): Promise<{ rows: Row[]; mis
   if (want('mp3')) {
     const g = 'mp3';
     cli(g, 'ffmpeg CLI libmp3lame', ['-c:a', 'libmp3lame', '-b:a', '64k', '-f', 'mp3'], true);
-    enc(g, 'lamejs (current: src/audio/mp3.ts)', () => createEncoder('mp3', { sampleRate: RATE, streaming: true }));
+    enc(g, 'src/audio/mp3.ts (current: LAME WASM, compiled once)', () => createEncoder('mp3', { sampleRate: RATE, streaming: true }));
+    enc(g, 'lamejs (before issue 13; the fallback)', () => createMp3Encoder({ sampleRate: RATE, streaming: true }, { wasmFile: null }));
     const wme = await load<WmeModule>('wasm-media-encoders');
     if (wme) {
       list.push({
@@ -430,9 +403,10 @@ async function rows(x: Float32Array, wavDir: string): Promise<{ rows: Row[]; mis
   if (want('mp3@24k')) {
     const g = 'mp3@24k';
     cli(g, 'ffmpeg CLI -ar 24000 libmp3lame', ['-ar', '24000', '-c:a', 'libmp3lame', '-b:a', '64k', '-f', 'mp3'], true);
-    const mp3at24 = () => createEncoder('mp3', { sampleRate: 24000, streaming: true });
-    enc(g, 'libsamplerate medium + lamejs (current)', mp3at24, () => createResampler(RATE, 24000));
-    enc(g, 'polyphase + lamejs', mp3at24, () => createPolyphaseResampler(RATE, 24000));
+    const lamejsAt24 = () => createMp3Encoder({ sampleRate: 24000, streaming: true }, { wasmFile: null });
+    enc(g, 'polyphase + src/audio/mp3.ts (current)', () => createEncoder('mp3', { sampleRate: 24000, streaming: true }), () => createPolyphaseResampler(RATE, 24000));
+    enc(g, 'libsamplerate medium + lamejs (before issue 13)', lamejsAt24, () => createLibsamplerate(RATE, 24000));
+    enc(g, 'polyphase + lamejs (the fallback)', lamejsAt24, () => createPolyphaseResampler(RATE, 24000));
     const wme = await load<WmeModule>('wasm-media-encoders');
     if (wme) {
       list.push({
@@ -454,7 +428,8 @@ async function rows(x: Float32Array, wavDir: string): Promise<{ rows: Row[]; mis
     const g = 'opus';
     cli(g, 'ffmpeg CLI libopus (resampled to 48 kHz)', ['-ar', '48000', '-c:a', 'libopus', '-b:a', '32k', '-f', 'ogg'], true);
     cli(g, 'ffmpeg CLI libopus at 24 kHz', ['-ar', '24000', '-c:a', 'libopus', '-b:a', '32k', '-f', 'ogg']);
-    enc(g, 'libsamplerate -> 48 kHz + opusscript (current)', () => createEncoder('opus', { sampleRate: RATE, streaming: true }));
+    enc(g, 'src/audio/ogg-opus.ts (current: polyphase -> 24 kHz + opusscript)', () => createEncoder('opus', { sampleRate: RATE, streaming: true }));
+    enc(g, 'libsamplerate -> 48 kHz + opusscript (before issue 13)', () => createEncoder('opus', { sampleRate: 48000, streaming: true }), () => createLibsamplerate(RATE, 48000));
     enc(g, 'polyphase -> 48 kHz + opusscript', () => createEncoder('opus', { sampleRate: 48000, streaming: true }), () => createPolyphaseResampler(RATE, 48000));
     enc(g, 'polyphase -> 24 kHz + opusscript at 24 kHz', () => createEncoder('opus', { sampleRate: 24000, streaming: true }), () => createPolyphaseResampler(RATE, 24000));
     // The raw bindings (the package's lib.js picks one of them once per process).
@@ -515,29 +490,8 @@ async function rows(x: Float32Array, wavDir: string): Promise<{ rows: Row[]; mis
   if (want('flac')) {
     const g = 'flac';
     cli(g, 'ffmpeg CLI flac (s16, level 5)', ['-sample_fmt', 's16', '-c:a', 'flac', '-f', 'flac'], true);
-    enc(g, 'libflac.js asm.js (current: src/audio/flac.ts)', () => createEncoder('flac', { sampleRate: RATE, streaming: true }), undefined, 'lossless');
-    const wasmFlac = await loadLibflacWasm();
-    if (wasmFlac) {
-      list.push({
-        group: g,
-        name: 'libflac.js WASM build (level 5)',
-        check: { seconds, lossless: true },
-        run: () =>
-          timed(() => {
-            const id = wasmFlac.create_libflac_encoder(RATE, 1, 16, 5, 0, false, 0);
-            const parts: Uint8Array[] = [];
-            wasmFlac.init_encoder_stream(id, (d) => parts.push(d.slice()), () => {});
-            const pcm = new Int32Array(chunk);
-            for (const c of chunks(x)) {
-              quantizeInt16Into(c, pcm);
-              wasmFlac.FLAC__stream_encoder_process_interleaved(id, pcm.subarray(0, c.length), c.length);
-            }
-            wasmFlac.FLAC__stream_encoder_finish(id);
-            wasmFlac.FLAC__stream_encoder_delete(id);
-            return { bytes: Buffer.concat(parts) };
-          }),
-      });
-    } else missing.push({ group: g, name: 'libflac.js WASM build', why: 'did not load' });
+    enc(g, 'libflac.js WASM build (current: src/audio/flac.ts)', () => createEncoder('flac', { sampleRate: RATE, streaming: true }), undefined, 'lossless');
+    enc(g, 'libflac.js asm.js build (before issue 13; the fallback)', () => createFlacEncoder({ sampleRate: RATE, streaming: true }, { wasmDir: null }), undefined, 'lossless');
     list.push({
       group: g,
       name: 'hand-written fixed-predictor encoder (bench/flac-fixed.ts, no LPC)',
@@ -576,10 +530,10 @@ async function rows(x: Float32Array, wavDir: string): Promise<{ rows: Row[]; mis
     cli(g, 'ffmpeg CLI soxr', ['-af', 'aresample=resampler=soxr', '-ar', String(to), '-f', 'f32le']);
     const res = (name: string, make: () => Promise<Resampler> | Resampler, checked = true) =>
       list.push({ group: g, name, ...(checked ? { check: { samples } } : {}), run: () => timed(async () => ({ samples: runResampler(await make(), x).length })) });
-    res('libsamplerate medium (current: src/audio/resample.ts)', () => createResampler(RATE, to, 'medium'));
-    res('libsamplerate fastest', () => createResampler(RATE, to, 'fastest'));
-    if (polyphaseSimdAvailable()) res('polyphase, SIMD loop (src/audio/polyphase.ts)', () => createPolyphaseResampler(RATE, to, { kernel: 'simd' }));
-    res('polyphase, JavaScript loop', () => createPolyphaseResampler(RATE, to, { kernel: 'js' }));
+    res('libsamplerate medium (before issue 13; a devDependency now)', () => createLibsamplerate(RATE, to, 'medium'));
+    res('libsamplerate fastest', () => createLibsamplerate(RATE, to, 'fastest'));
+    if (polyphaseSimdAvailable()) res('polyphase, SIMD loop (current: src/audio/resample.ts)', () => createPolyphaseResampler(RATE, to, { kernel: 'simd' }));
+    res('polyphase, JavaScript loop (the fallback)', () => createPolyphaseResampler(RATE, to, { kernel: 'js' }));
     const speexFactory = await load<{ default: (o?: object) => Promise<SpeexModule> }>('@echogarden/speex-resampler-wasm', 'wasm/speex-resampler-simd.js');
     if (speexFactory) {
       const m = await speexFactory.default();
@@ -589,37 +543,6 @@ async function rows(x: Float32Array, wavDir: string): Promise<{ rows: Row[]; mis
     } else if (to === 24000) missing.push({ group: 'resample', name: '@echogarden/speex-resampler-wasm', why: 'not installed' });
   }
   return { rows: list, missing };
-}
-
-interface LibFlac {
-  isReady(): boolean;
-  on(ev: 'ready', cb: () => void): void;
-  create_libflac_encoder(rate: number, channels: number, bps: number, level: number, total: number, md5: boolean, blockSize: number): number;
-  init_encoder_stream(id: number, write: (d: Uint8Array) => void, meta: () => void): number;
-  FLAC__stream_encoder_process_interleaved(id: number, pcm: Int32Array, n: number): boolean;
-  FLAC__stream_encoder_finish(id: number): boolean;
-  FLAC__stream_encoder_delete(id: number): void;
-}
-
-/**
- * libflac.js's WASM build. In Node its loader fetch()es the .wasm by a plain path when a global
- * fetch exists (Node 20 has one) and fails; without fetch it reads the file. So: hide fetch for
- * the synchronous part of loading (a bench-only trick; src/audio/flac.ts uses the asm.js build).
- */
-async function loadLibflacWasm(): Promise<LibFlac | null> {
-  const base = find('libflacjs');
-  if (!base) return null;
-  const require = createRequire(join(base, '..', 'noop.js'));
-  const saved = globalThis.fetch;
-  let lib: LibFlac;
-  try {
-    (globalThis as { fetch?: unknown }).fetch = undefined;
-    lib = require(join(base, 'libflacjs', 'dist', 'libflac.wasm.js')) as LibFlac;
-  } finally {
-    globalThis.fetch = saved;
-  }
-  if (!lib.isReady()) await new Promise<void>((resolve) => lib.on('ready', resolve));
-  return lib;
 }
 
 /** The speex resampler behind our Resampler contract (output length not trimmed: a bench only). */
@@ -688,7 +611,7 @@ const median = (xs: readonly number[]) => {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'cosyfleet-bench-codecs-'));
   try {
-    const x = await speech();
+    const x = await espeakSpeech(targetSeconds);
     const seconds = x.length / RATE;
     const { rows: list, missing } = await rows(x, dir);
     const times = list.map(() => [] as number[]);

@@ -4,6 +4,8 @@
 // /healthz latency during each is measured with the audio work on the event loop
 // (AUDIO_THREADS=0) and in the audio thread pool, in the same run, alternating, and reported as
 // ratios (the machine is shared and noisy). Flags: --rounds N, --json.
+// Last, encode + resample cost per audio second of every format against the ffmpeg CLI
+// (bench/serving-codecs.ts; --codec-seconds S of speech, default 120).
 import { parseArgs } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,8 +13,9 @@ import { join } from 'node:path';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config/config.js';
 import { createEncoder } from '../src/audio/encoders.js';
+import { measureCodecCost, printCodecCost } from './serving-codecs.js';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, json: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, 'codec-seconds': { type: 'string', default: '120' }, json: { type: 'boolean', default: false } } });
 const rounds = Math.max(1, Number(values.rounds));
 
 const LONG = Array.from({ length: 12 }, (_, i) => `Paragraph ${i + 1}. A long answer is encoded while other clients ask whether the service is healthy, and they should not have to wait for the encoder.`).join(' ');
@@ -104,6 +107,8 @@ try {
   await Promise.all(Object.values(servers).map((s) => s.close()));
 }
 
+const codecCost = await measureCodecCost({ rounds, seconds: Math.max(5, Number(values['codec-seconds'])) });
+
 const median = (xs: number[]) => pct(xs, 0.5);
 const rows = Object.entries(results).map(([name, r]) => {
   const m = (mode: 'inline' | 'pool', k: 'p50' | 'p99' | 'max' | 'workMs') => median(r[mode].map((x) => x[k]));
@@ -118,7 +123,7 @@ const rows = Object.entries(results).map(([name, r]) => {
     workMsPool: m('pool', 'workMs'),
   };
 });
-if (values.json) console.log(JSON.stringify({ rounds, rows }, null, 2));
+if (values.json) console.log(JSON.stringify({ rounds, rows, codecCost }, null, 2));
 else {
   const f = (n: number) => n.toFixed(1);
   console.log(`/healthz latency while audio work runs (median of ${rounds} rounds; inline = AUDIO_THREADS=0, pool = 2 threads)\n`);
@@ -128,3 +133,4 @@ else {
     console.log(`| ${r.case} | ${f(r.healthzMaxMsInline)} | ${f(r.healthzMaxMsPool)} | ${r.maxLatencyRatio.toFixed(1)}× | ${f(r.healthzP99MsInline)} | ${f(r.healthzP99MsPool)} | ${f(r.workMsInline)} | ${f(r.workMsPool)} |`);
   }
 }
+if (!values.json) printCodecCost(codecCost);

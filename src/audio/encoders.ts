@@ -7,9 +7,9 @@ import { createOggOpusEncoder } from './ogg-opus.js';
 import { createFlacEncoder } from './flac.js';
 
 /**
- * Creates a push encoder for `format`. Async because Opus and FLAC initialise WASM/asm.js
- * modules. Throws a RangeError for a sample rate the format cannot carry (mp3 outside
- * MP3_SAMPLE_RATES); Opus resamples internally instead.
+ * Creates a push encoder for `format`. Async because MP3, Opus and FLAC initialise WASM modules
+ * (compiled once per thread). Throws a RangeError for a sample rate the format cannot carry (mp3
+ * outside MP3_SAMPLE_RATES); Opus resamples internally instead.
  */
 export async function createEncoder(format: AudioFormat, opts: EncoderOptions): Promise<AudioEncoder> {
   switch (format) {

@@ -3,10 +3,11 @@ import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import Flac from 'libflacjs/dist/libflac.js';
-import { createFlacEncoder, patchStreamInfo } from './flac.js';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createFlacEncoder, flacBuild, LIBFLAC_WASM_DIR, patchStreamInfo, type FlacOptions } from './flac.js';
 import { float32ToS16le } from './s16le.js';
-import { decodeWithFfmpeg, ffprobeJson, irregularChunks, runEncoderChunks, sine, tempDir, toneThenSilence, writeTemp } from './test-helpers.js';
+import { decodeWithFfmpeg, fallbackWarnings, ffprobeJson, irregularChunks, runEncoderChunks, sine, tempDir, toneThenSilence, writeTemp } from './test-helpers.js';
 
 const run = promisify(execFile);
 
@@ -149,6 +150,8 @@ describe('FLAC encoder: input handling and lifecycle', () => {
   });
 
   it('deletes the libFLAC encoder exactly once, whether ended, closed, or both', async () => {
+    // The build encoders use (the WASM one here), watched at its delete function.
+    const { lib: Flac } = await flacBuild();
     const original = Flac.FLAC__stream_encoder_delete;
     const deleted: number[] = [];
     Flac.FLAC__stream_encoder_delete = (id: number) => {
@@ -179,5 +182,41 @@ describe('FLAC encoder: input handling and lifecycle', () => {
 
   it('rejects an implausible sample rate', async () => {
     await assert.rejects(createFlacEncoder({ sampleRate: 999, streaming: false }), RangeError);
+  });
+});
+
+describe('FLAC encoder: libFLAC builds', () => {
+  /** Encodes and checks with ffmpeg that the file decodes to the 16-bit input bit for bit. */
+  async function encodeExact(name: string, options: FlacOptions): Promise<Buffer> {
+    const input = toneThenSilence(22050, 0.8, 1.2);
+    const bytes = runEncoderChunks(await createFlacEncoder({ sampleRate: 22050, streaming: false }, options), input, irregularChunks(input.length, 11)).bytes;
+    const decoded = await decodeWithFfmpeg(await writeTemp(dir.path, name, bytes));
+    assert.ok(Buffer.from(decoded.samples.buffer, decoded.samples.byteOffset, decoded.samples.byteLength).equals(float32ToS16le(input)), `${name} decodes bit-exact`);
+    return bytes;
+  }
+
+  it('encodes with the WASM build by default, byte for byte what the asm.js build makes', async () => {
+    assert.equal((await flacBuild()).kind, 'wasm');
+    assert.equal((await flacBuild({ wasmDir: null })).kind, 'asmjs');
+    const wasm = await encodeExact('wasm.flac', {});
+    const asmjs = await encodeExact('asmjs.flac', { wasmDir: null });
+    assert.ok(wasm.equals(asmjs), 'the same libFLAC, compiled two ways');
+  });
+
+  it('falls back to the asm.js build when the WASM build cannot load: one warning, never an error', async () => {
+    const warnings = await fallbackWarnings(async () => {
+      // The real loader beside a corrupt .wasm, and a folder with nothing in it.
+      const corrupt = join(dir.path, 'corrupt-build');
+      await mkdir(corrupt);
+      await copyFile(join(LIBFLAC_WASM_DIR, 'libflac.wasm.js'), join(corrupt, 'libflac.wasm.js'));
+      await writeFile(join(corrupt, 'libflac.wasm.wasm'), Buffer.from('\0asm but not really'));
+      const empty = join(dir.path, 'empty-build');
+      await mkdir(empty);
+      for (const wasmDir of [corrupt, empty]) assert.equal((await flacBuild({ wasmDir })).kind, 'asmjs');
+      await encodeExact('fallback-corrupt.flac', { wasmDir: corrupt });
+      await encodeExact('fallback-empty.flac', { wasmDir: empty });
+    });
+    assert.equal(warnings.length, 1, `one warning per thread: ${warnings.join(' | ')}`);
+    assert.match(warnings[0] ?? '', /asm\.js/);
   });
 });

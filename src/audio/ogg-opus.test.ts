@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createOggOpusEncoder, opusHead, opusTags } from './ogg-opus.js';
+import { createOggOpusEncoder, opusCodingRate, opusHead, opusTags } from './ogg-opus.js';
 import { oggCrc32 } from './ogg.js';
 import { opusNativeStats } from './opus-native.js';
 import { int16ToFloat32, rms } from './pcm.js';
-import { bestLag, chirp, decodeWithFfmpeg, irregularChunks, runEncoderChunks, sine, tempDir, writeTemp } from './test-helpers.js';
+import { assertToneFile, bestLag, chirp, decodeWithFfmpeg, irregularChunks, runEncoderChunks, sine, tempDir, toneThenSilence, writeTemp } from './test-helpers.js';
 
 let dir: { path: string; remove: () => Promise<void> };
 before(async () => {
@@ -167,8 +167,54 @@ describe('Ogg Opus encoder: audio judged by ffmpeg', () => {
       const { lag, correlation } = bestLag(reference, int16ToFloat32(decoded.samples), 600);
       // A wrong pre-skip would show as a lag of hundreds of samples.
       assert.ok(Math.abs(lag) <= 1, `decoded audio is ${lag} samples off`);
-      assert.ok(correlation > 0.9, `correlation ${correlation.toFixed(3)}`);
+      // Coded at 24 kHz (24000 and 22050 input) libopus runs its hybrid mode, whose SILK layer
+      // keeps the spectrum rather than the waveform: 0.88-0.96 here, against 0.98-0.99 for
+      // what is coded at 48 kHz. Still far above an unrelated or misaligned signal.
+      assert.ok(correlation > 0.8, `correlation ${correlation.toFixed(3)}`);
       assert.ok(rms(int16ToFloat32(decoded.samples)) > 0.3);
+    });
+  }
+});
+
+/** The TOC byte's audio bandwidth of every audio packet (RFC 6716 3.1). */
+function bandwidths(stream: Buffer): Set<string> {
+  const out = new Set<string>();
+  for (const p of pages(stream).slice(2)) {
+    for (const packet of p.packets) {
+      const config = (packet[0] as number) >> 3;
+      if (config < 12) out.add(['NB', 'MB', 'WB'][config >> 2] as string);
+      else if (config < 16) out.add(config < 14 ? 'SWB' : 'FB');
+      else out.add(['NB', 'WB', 'SWB', 'FB'][(config - 16) >> 2] as string);
+    }
+  }
+  return out;
+}
+
+describe('Ogg Opus encoder: coding rate', () => {
+  it('codes at the smallest Opus rate at or above the input rate, 48 kHz above that', () => {
+    const want: Record<number, number> = { 8000: 8000, 11025: 12000, 12000: 12000, 16000: 16000, 22050: 24000, 24000: 24000, 32000: 48000, 44100: 48000, 48000: 48000, 96000: 48000 };
+    for (const [input, coding] of Object.entries(want)) assert.equal(opusCodingRate(Number(input)), coding, `${input} Hz`);
+  });
+
+  it("espeak's 22.05 kHz is coded at 24 kHz: no packet spends bits on the fullband above 12 kHz", async () => {
+    // At 48 kHz libopus signals fullband for part of even a 440 Hz tone; at 24 kHz it cannot.
+    const input = sine(440, 22050, 1);
+    const enc = await createOggOpusEncoder({ sampleRate: 22050, streaming: false });
+    const bytes = runEncoderChunks(enc, input, [input.length]).bytes;
+    const seen = bandwidths(bytes);
+    assert.ok(!seen.has('FB') && seen.size > 0, `bandwidths ${[...seen].join(', ')}`);
+    assert.equal(pages(bytes)[0]?.packets[0]?.readUInt32LE(12), 22050, 'OpusHead keeps the input rate');
+  });
+
+  for (const rate of [22050, 11025, 32000]) {
+    it(`${rate} Hz input: ffprobe sees 48 kHz Opus of the right length with the tone at 440 Hz`, async () => {
+      const input = toneThenSilence(rate, 1, 1.5);
+      const enc = await createOggOpusEncoder({ sampleRate: rate, streaming: true });
+      const bytes = runEncoderChunks(enc, input, irregularChunks(input.length, rate)).bytes;
+      const path = await writeTemp(dir.path, `tone-${rate}.opus`, bytes);
+      // ffprobe's duration counts the 6.5 ms pre-skip too; what decodes is exact (below).
+      const decoded = await assertToneFile(path, { codecName: 'opus', sampleRate: 48000, toneSeconds: 1, totalSeconds: 1.5, durationTolerance: 0.005, checkProbeDuration: true });
+      assert.equal(decoded.samples.length, Math.round((input.length * 48000) / rate), 'exact to the 48 kHz sample');
     });
   }
 });

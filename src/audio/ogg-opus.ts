@@ -6,7 +6,7 @@ import { OpusFrameEncoder } from './opus-native.js';
 import { createResampler, type Resampler } from './resample.js';
 import { assertSampleRate } from './s16le.js';
 
-/** Rates libopus encodes natively; any other input is resampled to 48 kHz first. */
+/** Rates libopus encodes natively; any other input is resampled to the next one up first. */
 export const OPUS_SAMPLE_RATES = [8000, 12000, 16000, 24000, 48000] as const;
 /** Granule positions and pre-skip always count 48 kHz samples, whatever the coding rate. */
 export const OPUS_GRANULE_RATE = 48000;
@@ -56,8 +56,8 @@ class OggOpusEncoder implements AudioEncoder {
   private readonly granuleScale: number;
   private readonly frame: Float32Array;
   private frameFill = 0;
-  /** Samples accepted at the coding rate (after resampling). */
-  private samplesIn = 0;
+  /** Samples written by the caller, at the input rate: what the final granule trims to. */
+  private inputSamples = 0;
   private packets = 0;
   /**
    * The newest packet, kept out of the pager so that a streaming flush never leaves the final
@@ -81,6 +81,7 @@ class OggOpusEncoder implements AudioEncoder {
   write(samples: Float32Array): Buffer[] {
     if (this.ended) throw new Error('opus encoder: write() after end()');
     const out = this.headers();
+    this.inputSamples += samples.length;
     this.consume(this.resampler ? this.resampler.process(samples) : samples, out);
     // A streaming client should hear each write now, not a second later when the page fills.
     if (this.streaming) out.push(...this.pager.flush());
@@ -94,15 +95,18 @@ class OggOpusEncoder implements AudioEncoder {
       if (this.resampler) this.consume(this.resampler.flush(), out);
       // The decoder drops `pre-skip` samples first, so the audio is complete only once the
       // packets cover pre-skip + input; the final granule then trims the padding (RFC 7845 4.5).
-      const needed = this.opus.lookahead + this.samplesIn;
-      while (this.packets * this.opus.frameSize < needed) {
+      // Counted in 48 kHz samples from the caller's input, so the stream plays for exactly
+      // round(input * 48000 / input rate) samples whatever rate it was coded at.
+      const preSkip = this.opus.lookahead * this.granuleScale;
+      const final = preSkip + Math.round((this.inputSamples * OPUS_GRANULE_RATE) / this.inputSampleRate);
+      while (this.packets * this.opus.frameSize * this.granuleScale < final) {
         this.frame.fill(0, this.frameFill);
         this.frameFill = this.opus.frameSize;
         this.encodeFrame(out);
       }
       if (this.held) out.push(...this.pager.add(this.held, this.packets * this.opus.frameSize * this.granuleScale));
       this.held = null;
-      out.push(...this.pager.flush(OGG_FLAG_EOS, needed * this.granuleScale));
+      out.push(...this.pager.flush(OGG_FLAG_EOS, final));
       return out;
     } finally {
       this.close();
@@ -127,7 +131,6 @@ class OggOpusEncoder implements AudioEncoder {
 
   private consume(samples: Float32Array, out: Buffer[]): void {
     const size = this.opus.frameSize;
-    this.samplesIn += samples.length;
     let at = 0;
     while (at < samples.length) {
       const n = Math.min(size - this.frameFill, samples.length - at);
@@ -149,14 +152,23 @@ class OggOpusEncoder implements AudioEncoder {
 }
 
 /**
+ * The rate libopus codes `inputRate` audio at: the smallest Opus rate at or above it (it covers
+ * the whole band and costs least: 22.05 kHz espeak speech is coded at 24 kHz, not 48), 48 kHz for
+ * anything higher.
+ */
+export function opusCodingRate(inputRate: number): number {
+  return OPUS_SAMPLE_RATES.find((r) => r >= inputRate) ?? OPUS_GRANULE_RATE;
+}
+
+/**
  * Ogg Opus encoder, mono, 20 ms frames. Input at 8/12/16/24/48 kHz is coded at that rate;
- * anything else goes through the resampler to 48 kHz. The stream always plays at 48 kHz.
+ * anything else goes through the resampler to opusCodingRate(). The stream always plays at
+ * 48 kHz (granules and pre-skip count 48 kHz samples); OpusHead records the input rate.
  */
 export async function createOggOpusEncoder(opts: EncoderOptions): Promise<AudioEncoder> {
   assertSampleRate(opts.sampleRate);
-  const native = (OPUS_SAMPLE_RATES as readonly number[]).includes(opts.sampleRate);
-  const codingRate = native ? opts.sampleRate : OPUS_GRANULE_RATE;
-  const resampler = native ? null : await createResampler(opts.sampleRate, codingRate);
+  const codingRate = opusCodingRate(opts.sampleRate);
+  const resampler = codingRate === opts.sampleRate ? null : await createResampler(opts.sampleRate, codingRate);
   try {
     const opus = await OpusFrameEncoder.create({ sampleRate: codingRate, bitrate: OPUS_BITRATE });
     return new OggOpusEncoder(opus, resampler, opts.sampleRate, codingRate, opts.streaming);

@@ -310,6 +310,7 @@ class PolyphaseResampler implements Resampler {
   private inCount = 0;
   private outCount = 0;
   private done = false;
+  private destroyed = false;
 
   constructor(
     readonly from: number,
@@ -356,6 +357,7 @@ class PolyphaseResampler implements Resampler {
   }
 
   process(samples: Float32Array): Float32Array {
+    if (this.destroyed) throw new Error('resampler used after destroy()');
     if (this.done) throw new Error('resampler: process() after flush()');
     if (samples.length === 0) return EMPTY;
     const parts: Float32Array[] = [];
@@ -382,6 +384,7 @@ class PolyphaseResampler implements Resampler {
 
   destroy(): void {
     this.done = true;
+    this.destroyed = true;
     this.heap = EMPTY;
   }
 

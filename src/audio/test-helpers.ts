@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { AudioEncoder } from './types.js';
 import { int16ToFloat32, rms } from './pcm.js';
+import { AUDIO_FALLBACK_WARNING } from './codec-fallback.js';
 
 const run = promisify(execFile);
 /** Decoded PCM of long test files can be large; execFile's default 1 MiB is far too small. */
@@ -287,4 +288,23 @@ export function chirp(f0: number, f1: number, sampleRate: number, seconds: numbe
     out[i] = amplitude * Math.sin(2 * Math.PI * (f0 * t + (k * t * t) / 2));
   }
   return out;
+}
+
+/**
+ * Runs `fn` and returns the messages of the codec-fallback warnings (codec-fallback.ts) emitted
+ * meanwhile; Node delivers warnings a tick late, so this waits one before it stops listening.
+ */
+export async function fallbackWarnings(fn: () => Promise<void>): Promise<string[]> {
+  const seen: string[] = [];
+  const listen = (w: Error & { code?: string }) => {
+    if (w.code === AUDIO_FALLBACK_WARNING) seen.push(w.message);
+  };
+  process.on('warning', listen);
+  try {
+    await fn();
+    await new Promise((r) => setImmediate(r));
+  } finally {
+    process.off('warning', listen);
+  }
+  return seen;
 }
