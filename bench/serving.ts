@@ -3,7 +3,8 @@
 // (b) encodes a long Ogg Opus, (c) decodes and checks a 30 s 96 kHz FLAC voice upload; the
 // /healthz latency during each is measured with the audio work on the event loop
 // (AUDIO_THREADS=0) and in the audio thread pool, in the same run, alternating, and reported as
-// ratios (the machine is shared and noisy). Flags: --rounds N, --json.
+// ratios (the machine is shared and noisy). Then long text pipelined across a process-mode
+// engine's slots, and short requests while it runs (bench/pipelining.ts). Flags: --rounds N, --json.
 // Last, encode + resample cost per audio second of every format against the ffmpeg CLI
 // (bench/serving-codecs.ts; --codec-seconds S of speech, default 120).
 import { parseArgs } from 'node:util';
@@ -14,6 +15,7 @@ import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config/config.js';
 import { createEncoder } from '../src/audio/encoders.js';
 import { measureCodecCost, printCodecCost } from './serving-codecs.js';
+import { pipeliningBench, printPipelining } from './pipelining.js';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, 'codec-seconds': { type: 'string', default: '120' }, json: { type: 'boolean', default: false } } });
 const rounds = Math.max(1, Number(values.rounds));
@@ -107,6 +109,7 @@ try {
   await Promise.all(Object.values(servers).map((s) => s.close()));
 }
 
+const pipelining = await pipeliningBench(rounds);
 const codecCost = await measureCodecCost({ rounds, seconds: Math.max(5, Number(values['codec-seconds'])) });
 
 const median = (xs: number[]) => pct(xs, 0.5);
@@ -123,7 +126,7 @@ const rows = Object.entries(results).map(([name, r]) => {
     workMsPool: m('pool', 'workMs'),
   };
 });
-if (values.json) console.log(JSON.stringify({ rounds, rows, codecCost }, null, 2));
+if (values.json) console.log(JSON.stringify({ rounds, rows, pipelining, codecCost }, null, 2));
 else {
   const f = (n: number) => n.toFixed(1);
   console.log(`/healthz latency while audio work runs (median of ${rounds} rounds; inline = AUDIO_THREADS=0, pool = 2 threads)\n`);
@@ -133,4 +136,5 @@ else {
     console.log(`| ${r.case} | ${f(r.healthzMaxMsInline)} | ${f(r.healthzMaxMsPool)} | ${r.maxLatencyRatio.toFixed(1)}× | ${f(r.healthzP99MsInline)} | ${f(r.healthzP99MsPool)} | ${f(r.workMsInline)} | ${f(r.workMsPool)} |`);
   }
 }
+if (!values.json) printPipelining(pipelining);
 if (!values.json) printCodecCost(codecCost);

@@ -14,6 +14,7 @@ export interface Config {
   readonly maxTextChars: number;
   readonly maxSegmentChars: number;
   readonly segmentGapMs: number;
+  readonly segmentLookahead: number;
   readonly unreadableText: (typeof UNREADABLE_POLICIES)[number];
   readonly maxBodyBytes: number;
   readonly maxUploadBytes: number;

@@ -2,7 +2,8 @@
 // after the lexicon, segments, language), without synthesizing. It runs the synthesis planner
 // itself, so the preview cannot drift from what synthesis does.
 import type { FastifyPluginAsync } from 'fastify';
-import { pauseMs, planText, type PlanServices, type TtsInput } from '../services/synthesis.js';
+import { pauseMs, planText, segmentJoin, type PlanServices, type TtsInput } from '../services/synthesis.js';
+import { SEGMENT_JOINS } from '../text/joins.js';
 import type { LexiconRewrite } from '../lexicon/matcher.js';
 import type { LexiconService } from '../lexicon/service.js';
 import { ttsBodySchema } from './tts.js';
@@ -23,7 +24,12 @@ const previewResponse = {
     pauses: {
       type: 'array',
       items: { type: 'integer' },
-      description: 'Milliseconds of silence before the first segment, between each two, and after the last (one more than segments): SEGMENT_GAP_MS between segments, SSML <break>s where they are.',
+      description: 'Milliseconds of silence before the first segment, between each two, and after the last (one more than segments): between segments the pause their join calls for (see joins; SEGMENT_GAP_MS at a sentence end), SSML <break>s where they are.',
+    },
+    joins: {
+      type: 'array',
+      items: { type: 'string', enum: SEGMENT_JOINS },
+      description: 'What separates each segment from the next (one fewer than segments): paragraph (3 × SEGMENT_GAP_MS), sentence (SEGMENT_GAP_MS), clause (½ ×), word (a cut inside a sentence, or a rate change: no pause, a 15 ms crossfade), break (an SSML <break>: its own pause).',
     },
     language: { type: 'string' },
     languageDetected: { type: 'boolean' },
@@ -71,6 +77,7 @@ export const previewTextRoutes: FastifyPluginAsync<PreviewContext> = async (app,
         segments: plan.segments,
         speeds: plan.segments.map((_, i) => plan.speeds?.[i] ?? plan.speed),
         pauses: Array.from({ length: plan.segments.length + 1 }, (_, i) => pauseMs(plan, i)),
+        joins: plan.segments.slice(1).map((_, i) => segmentJoin(plan, i + 1)),
         language: plan.language,
         languageDetected: plan.languageDetected,
         lexiconApplied: (rewritten?.applied ?? []).map((a) => (plan.ssmlOffset ? { ...a, position: plan.ssmlOffset(a.position) } : a)),

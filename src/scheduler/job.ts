@@ -42,6 +42,8 @@ export interface JobInfo {
   readonly firstAudioAt: number | null;
   readonly finishedAt: number | null;
   readonly segmentsDone: number;
+  /** Segments in flight beyond the one playback waits for (look-ahead, SEGMENT_LOOKAHEAD). */
+  readonly segmentsAhead: number;
   /** Segment attempts repeated after a worker died or reported a retryable fault. */
   readonly retries: number;
   /** Attempt number of the segment running now (2 = its first retry); 0 when none runs. */

@@ -138,7 +138,10 @@ export class ScheduledEngine implements Engine {
   }
 }
 
-/** One job's view of the engine: synthesize() queues the job's next segment. */
+/**
+ * One job's view of the engine: each synthesize() queues the job's next segment (calls are
+ * segments in order; several may be in flight, the later ones as look-ahead).
+ */
 class JobEngine implements Engine {
   constructor(
     private readonly owner: ScheduledEngine,

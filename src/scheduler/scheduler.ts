@@ -8,6 +8,16 @@
 // slot is freed when the engine is done, not when a slow client has read the audio. A segment
 // whose worker died before any of its audio reached the client is retried (`crashRetries`);
 // non-streamed jobs hold a segment's audio until it is complete, so for them that is always true.
+//
+// A job may have several segments in flight (long text pipelined by renderAudio, up to
+// SEGMENT_LOOKAHEAD). The lowest one is due (playback waits for it); the others are look-ahead,
+// which only ever uses capacity nobody else is waiting for: look-ahead segments wait in a queue
+// of their own that is served only when no due segment waits, their audio is held until they
+// become due, and a single-segment engine call of look-ahead gives its slot back (the call is
+// stopped and the segment queued again) the moment another job's segment is waiting for one. A
+// look-ahead segment that becomes due while still queued queues behind the jobs admitted before
+// that moment. So one long request never delays a short one by more than an engine call takes
+// to stop (or, with every slot on due segments, than one of its segments takes).
 import { AppError } from '../errors/app-error.js';
 import type { PcmChunk } from '../audio/pcm.js';
 import type { Engine, SynthesisRequest } from '../engines/engine.js';
@@ -60,6 +70,10 @@ export interface SchedulerStats {
   readonly rejected: Record<Rejection, number>;
   readonly retries: number;
   readonly batches: number;
+  /** Segments synthesized ahead of playback: waiting for a free slot, and in the engine now. */
+  readonly lookahead: { readonly queued: number; readonly running: number };
+  /** Look-ahead engine calls stopped to give their slot to a waiting segment (each is queued again). */
+  readonly preemptions: number;
   readonly estimator: EstimatorSnapshot;
 }
 
@@ -73,8 +87,11 @@ class Job implements JobInfo {
   errorCode: string | null = null;
   /** Some audio of this job has been handed to its consumer. */
   audioDelivered = false;
-  /** The job's segment in the queue or in the engine (segments run one after another). */
-  task: Task | null = null;
+  /** Segments submitted so far: the next one's index (segments are submitted in order). */
+  submitted = 0;
+  /** The job's segments in the queue or in the engine, in index order (several with look-ahead). */
+  readonly tasks = new Map<number, Task>();
+  private readonly finished = new Set<number>();
 
   constructor(
     readonly id: string,
@@ -90,8 +107,29 @@ class Job implements JobInfo {
     readonly implicit: boolean,
   ) {}
 
+  /** The segment playback waits for: the lowest in flight. The others are look-ahead. */
+  get due(): Task | undefined {
+    for (const task of this.tasks.values()) return task;
+    return undefined;
+  }
+
+  /** The due segment is in the engine (look-ahead alone does not hold a slot against others). */
+  get dueRunning(): boolean {
+    return this.due?.state === 'running';
+  }
+
   get attempt(): number {
-    return this.task?.state === 'running' ? this.task.attempts : 0;
+    const due = this.due;
+    return due?.state === 'running' ? due.attempts : 0;
+  }
+
+  get segmentsAhead(): number {
+    return Math.max(0, this.tasks.size - 1);
+  }
+
+  segmentFinished(index: number): void {
+    if (!this.finished.has(index)) this.segmentsDone++;
+    this.finished.add(index);
   }
 
   get segments(): number {
@@ -101,39 +139,66 @@ class Job implements JobInfo {
     return this.segmentMs.reduce((a, b) => a + b, 0);
   }
 
-  /** Estimated engine time still ahead of this job's completion. */
+  /** Estimated engine time still ahead of this job's completion (segments done ahead excluded). */
   remainingMs(now: number): number {
     let ms = 0;
-    for (let i = this.segmentsDone; i < this.segmentMs.length; i++) ms += this.segmentMs[i] as number;
-    const t = this.task;
-    if (t?.state === 'running' && t.startedAt !== null) ms -= Math.min(now - t.startedAt, this.segmentMs[this.segmentsDone] ?? 0);
+    for (let i = 0; i < this.segmentMs.length; i++) if (!this.finished.has(i)) ms += this.segmentMs[i] as number;
+    for (const t of this.tasks.values()) {
+      if (t.state === 'running' && t.startedAt !== null) ms -= Math.min(now - t.startedAt, this.segmentMs[t.index] ?? 0);
+    }
     return Math.max(0, ms);
   }
 
-  /** Estimated engine time of the segment now running, still ahead. */
+  /** Estimated engine time of the due segment now running, still ahead. */
   runningRemainingMs(now: number): number {
-    const t = this.task;
+    const t = this.due;
     if (t?.state !== 'running' || t.startedAt === null) return 0;
-    return Math.max(0, (this.segmentMs[this.segmentsDone] ?? 0) - (now - t.startedAt));
+    return Math.max(0, (this.segmentMs[t.index] ?? 0) - (now - t.startedAt));
   }
 }
 
 interface Task extends Queueable {
+  /** [job sequence, segment index]; a look-ahead segment that becomes due while queued is re-keyed (finishTask). */
+  order: readonly [number, number];
   readonly job: Job;
+  /** The segment's index in its job. */
+  readonly index: number;
   readonly request: SynthesisRequest;
+  /** The segment's life: aborted when its caller leaves or its job ends. */
   readonly controller: AbortController;
   readonly sink: AsyncQueue<PcmChunk>;
   readonly enqueuedAt: number;
   state: 'queued' | 'running' | 'done';
   startedAt: number | null;
   attempts: number;
+  /** Look-ahead: not yet the segment its job's playback waits for. */
+  ahead: boolean;
+  /** Shares its engine call with other segments (a batch): never preempted. */
+  batched: boolean;
+  /** When its look-ahead call was stopped to free the slot (null: it was not). */
+  preemptedAt: number | null;
+  /** The current engine call's own signal: stopping it alone is a preemption. */
+  call: AbortController | null;
+  /** Audio held back: all of a whole-file job's segment, and a look-ahead segment's until it is due. */
+  held: PcmChunk[];
+  /** Some of this attempt's audio has reached the sink (the segment can no longer be retried). */
+  delivered: boolean;
   /** Undoes the link from the caller's signal. */
   unlink: () => void;
 }
 
 export class Scheduler {
   private engine: Engine;
+  /** Due segments (a job's first, or the one its playback waits for). */
   private readonly queue = new FairQueue<Task>();
+  /** Look-ahead segments: served only when no due segment waits. */
+  private readonly lookahead = new FairQueue<Task>();
+  private readonly runningTasks = new Set<Task>();
+  /** Look-ahead calls stopped for a waiting segment whose engine call has not returned yet. */
+  private readonly preempting = new Set<Task>();
+  private preemptions = 0;
+  private dispatching = false;
+  private dispatchAgain = false;
   private readonly jobs = new Set<Job>();
   private readonly observers = new Set<SchedulerObserver>();
   readonly estimator: ServiceRateEstimator;
@@ -213,16 +278,16 @@ export class Scheduler {
     return job;
   }
 
-  /** Queues one segment of a job; the returned stream yields its audio. */
+  /**
+   * Queues the job's next segment (segments are submitted in order; several may be in flight);
+   * the returned stream yields its audio.
+   */
   submit(job: Job, request: SynthesisRequest, signal?: AbortSignal): AsyncIterable<PcmChunk> {
     const controller = new AbortController();
     const sink = new AsyncQueue<PcmChunk>(() => controller.abort());
+    const index = job.submitted++;
     if (job.outcome !== null) {
       sink.fail(new AppError('cancelled', 'The job has already ended.'));
-      return sink;
-    }
-    if (job.task && job.task.state !== 'done') {
-      sink.fail(new AppError('internal', 'A job synthesizes its segments one at a time.'));
       return sink;
     }
     if (this.closed) {
@@ -233,9 +298,10 @@ export class Scheduler {
     signal?.addEventListener('abort', forward, { once: true });
     const task: Task = {
       job,
+      index,
       owner: job.owner,
       priority: job.priority,
-      order: [job.seq, job.segmentsDone],
+      order: [job.seq, index],
       request,
       controller,
       sink,
@@ -243,9 +309,15 @@ export class Scheduler {
       state: 'queued',
       startedAt: null,
       attempts: 0,
+      ahead: job.tasks.size > 0,
+      batched: false,
+      preemptedAt: null,
+      call: null,
+      held: [],
+      delivered: false,
       unlink: () => signal?.removeEventListener('abort', forward),
     };
-    job.task = task;
+    job.tasks.set(index, task);
     if (signal?.aborted) controller.abort();
     if (controller.signal.aborted) {
       this.finishTask(task);
@@ -253,7 +325,7 @@ export class Scheduler {
       return sink;
     }
     controller.signal.addEventListener('abort', () => this.onTaskAbort(task), { once: true });
-    this.queue.push(task);
+    this.enqueue(task);
     this.queueChanged();
     this.dispatch();
     return sink;
@@ -288,8 +360,7 @@ export class Scheduler {
     job.finishedAt = performance.now();
     this.jobs.delete(job);
     this.outcomes[outcome]++;
-    const task = job.task;
-    if (task && task.state !== 'done') task.controller.abort();
+    for (const task of [...job.tasks.values()]) task.controller.abort();
     this.emit((o) => o.settled?.(job));
   }
 
@@ -304,6 +375,8 @@ export class Scheduler {
       rejected: { ...this.rejected },
       retries: this.retries,
       batches: this.batches,
+      lookahead: { queued: this.lookahead.size, running: [...this.runningTasks].filter((t) => t.ahead).length },
+      preemptions: this.preemptions,
       estimator: this.estimator.snapshot(),
     };
   }
@@ -315,12 +388,13 @@ export class Scheduler {
 
   /**
    * Estimated queue wait for a new job of this priority (ms): how soon one of the engine's slots
-   * is free for it. A job holds one slot at a time (its segments run one after another), so
-   * its remaining work is not spread over the slots: each running job keeps its slot for its
-   * estimated remaining work, each job still waiting ahead takes the slot that frees first,
-   * and the new job waits for the earliest slot after that. Interactive jobs overtake batch
-   * jobs, except for the segment a batch job is running. 0 when a slot is idle and no job is
-   * waiting ahead for it: however long the other slots stay busy, that job starts at once.
+   * is free for it. Against waiting work a job holds one slot (its due segment; its look-ahead
+   * gives way), so its remaining work is not spread over the slots: each job with a due segment
+   * running keeps its slot for its estimated remaining work, each job still waiting ahead takes
+   * the slot that frees first, and the new job waits for the earliest slot after that. A slot
+   * running look-ahead counts as free. Interactive jobs overtake batch jobs, except for the
+   * segment a batch job is running. 0 when a slot is idle and no job is waiting ahead for it:
+   * however long the other slots stay busy, that job starts at once.
    */
   estimateWaitMs(priority: Priority, now = performance.now()): number {
     return this.estimateWait(priority, now).waitMs;
@@ -333,8 +407,11 @@ export class Scheduler {
     // go before this one. Engine calls, not jobs, hold slots (a batching engine runs several
     // jobs in one call).
     let ahead = 0;
-    for (const job of this.jobs) if (job.task?.state !== 'running' && !overtakes(job)) ahead++;
-    if (this.slots - this.running > ahead) return { waitMs: 0, idleSlot: true };
+    for (const job of this.jobs) if (!job.dueRunning && !overtakes(job)) ahead++;
+    // Calls that keep their slot: all but single look-ahead calls, which give it back.
+    let keep = this.running;
+    for (const t of this.runningTasks) if (t.ahead && !t.batched) keep--;
+    if (this.slots - keep > ahead) return { waitMs: 0, idleSlot: true };
     const free = new Float64Array(this.slots);
     const earliest = () => {
       let best = 0;
@@ -344,13 +421,13 @@ export class Scheduler {
     // Running jobs first, one to a slot; then the jobs ahead in admission order (the Set's).
     let i = 0;
     for (const job of this.jobs) {
-      if (job.task?.state !== 'running') continue;
+      if (!job.dueRunning) continue;
       const slot = i < free.length ? i : earliest();
       i++;
       free[slot] = (free[slot] as number) + (overtakes(job) ? job.runningRemainingMs(now) : job.remainingMs(now));
     }
     for (const job of this.jobs) {
-      if (job.task?.state === 'running' || overtakes(job)) continue;
+      if (job.dueRunning || overtakes(job)) continue;
       const slot = earliest();
       free[slot] = (free[slot] as number) + job.remainingMs(now);
     }
@@ -380,8 +457,8 @@ export class Scheduler {
     this.closed = true;
     if (this.sweeper) clearInterval(this.sweeper);
     if (this.batchTimer) clearTimeout(this.batchTimer);
-    for (const task of [...this.queue]) {
-      this.queue.remove(task);
+    for (const task of [...this.queue, ...this.lookahead]) {
+      this.dequeue(task);
       this.finishTask(task);
       task.sink.fail(new AppError('shutting_down'));
     }
@@ -418,29 +495,89 @@ export class Scheduler {
 
   private onTaskAbort(task: Task): void {
     if (task.state !== 'queued') return; // a running call sees the signal itself
-    this.queue.remove(task);
+    this.dequeue(task);
     this.queueChanged();
     this.finishTask(task);
     task.sink.fail(new AppError('cancelled'));
     if (task.job.implicit) this.settle(task.job, new AppError('cancelled'));
+    this.dispatch();
   }
 
+  private enqueue(task: Task): void {
+    (task.ahead ? this.lookahead : this.queue).push(task);
+  }
+
+  private dequeue(task: Task): void {
+    if (!this.queue.remove(task)) this.lookahead.remove(task);
+  }
+
+  /** A segment leaves its job's flight; the next one, if look-ahead until now, becomes due. */
   private finishTask(task: Task): void {
     task.state = 'done';
     task.unlink();
-    if (task.job.task === task) task.job.task = null;
+    const job = task.job;
+    if (job.tasks.get(task.index) !== task) return;
+    job.tasks.delete(task.index);
+    const next = job.due;
+    if (!next?.ahead) return;
+    next.ahead = false;
+    if (next.state === 'queued') {
+      // It queues behind every job admitted so far, as a job admitted now would: with its
+      // successors always queued, a long job would otherwise keep the slot from the requests of
+      // its owner that came after it (their own owner's oldest job goes first).
+      this.lookahead.remove(next);
+      next.order = [this.seq + 0.5, next.index];
+      this.queue.push(next);
+    } else if (next.state === 'running' && next.preemptedAt === null && job.stream) {
+      // Running ahead, now due: what it held goes to the client, the rest streams as it comes.
+      for (const chunk of next.held) next.sink.push(chunk);
+      if (next.held.length > 0) {
+        next.delivered = true;
+        job.audioDelivered = true;
+      }
+      next.held = [];
+    }
   }
 
-  private dispatch(): void {
+  /**
+   * Starts queued segments on free slots: due segments first, look-ahead only when none waits.
+   * `handoverAt`: the slot just freed was given back by look-ahead at that time, for a segment
+   * waiting then, whose deadline is judged at that time (stopping the call is not queueing).
+   */
+  private dispatch(handoverAt?: number): void {
+    // Re-entrant calls (a task settled while dispatching aborts its job's others) run once more
+    // after the current pass instead of inside it.
+    if (this.dispatching) {
+      this.dispatchAgain = true;
+      return;
+    }
+    this.dispatching = true;
+    try {
+      do {
+        this.dispatchAgain = false;
+        this.dispatchOnce(handoverAt);
+        handoverAt = undefined;
+      } while (this.dispatchAgain);
+    } finally {
+      this.dispatching = false;
+    }
+  }
+
+  private dispatchOnce(handoverAt: number | undefined): void {
     if (this.batchTimer) {
       clearTimeout(this.batchTimer);
       this.batchTimer = null;
     }
     const caps = this.engine.capabilities;
     const maxBatch = caps.batching.supported && this.engine.synthesizeBatch ? Math.max(1, caps.batching.maxBatch) : 1;
-    while (this.running < this.slots && this.queue.size > 0) {
-      if (maxBatch > 1 && this.queue.size < maxBatch && this.options.batchDelayMs > 0) {
-        const oldest = Math.min(...[...this.queue].map((t) => t.enqueuedAt));
+    while (this.queue.size + this.lookahead.size > 0) {
+      if (this.running >= this.slots) {
+        this.preemptForWaiting();
+        return;
+      }
+      const waiting = this.queue.size + this.lookahead.size;
+      if (maxBatch > 1 && waiting < maxBatch && this.options.batchDelayMs > 0) {
+        const oldest = Math.min(...[...this.queue, ...this.lookahead].map((t) => t.enqueuedAt));
         const waitMore = oldest + this.options.batchDelayMs - performance.now();
         if (waitMore > 0) {
           this.batchTimer = setTimeout(() => this.dispatch(), Math.ceil(waitMore));
@@ -449,9 +586,11 @@ export class Scheduler {
       }
       const batch: Task[] = [];
       while (batch.length < maxBatch) {
-        const task = this.queue.shift();
+        const task = this.queue.shift() ?? this.lookahead.shift();
         if (!task) break;
-        if (this.expired(task)) continue;
+        const at = handoverAt;
+        handoverAt = undefined;
+        if (this.expired(task, at)) continue;
         batch.push(task);
       }
       this.queueChanged();
@@ -461,10 +600,38 @@ export class Scheduler {
     }
   }
 
+  /**
+   * Every slot is busy: stop look-ahead calls to free one for each due segment waiting (beyond
+   * those already being freed), the most recently started first (the least work lost). A
+   * stopped segment is queued again and runs when a slot is free once more.
+   */
+  private preemptForWaiting(): void {
+    let wanted = this.queue.size - this.preempting.size;
+    while (wanted > 0) {
+      let victim: Task | null = null;
+      for (const t of this.runningTasks) {
+        if (!t.ahead || t.batched || t.preemptedAt !== null || !t.call) continue;
+        if (!victim || (t.startedAt ?? 0) > (victim.startedAt ?? 0)) victim = t;
+      }
+      if (!victim) return;
+      victim.preemptedAt = performance.now();
+      this.preempting.add(victim);
+      this.preemptions++;
+      victim.call?.abort();
+      wanted--;
+    }
+  }
+
+  /** A slot is being given back (preemption in flight) for segments that were waiting before `deadlineAt`. */
+  private handoverPending(deadlineAt: number): boolean {
+    for (const t of this.preempting) if ((t.preemptedAt ?? Infinity) <= deadlineAt) return true;
+    return false;
+  }
+
   /** A job still waiting to start at its deadline is refused rather than started late. */
-  private expired(task: Task): boolean {
+  private expired(task: Task, handoverAt?: number): boolean {
     const job = task.job;
-    if (job.startedAt !== null || performance.now() <= job.deadlineAt) return false;
+    if (job.startedAt !== null || (handoverAt ?? performance.now()) <= job.deadlineAt) return false;
     this.finishTask(task);
     const waitMs = this.estimateWaitMs(job.priority);
     const retryAfterSeconds = waitSeconds(waitMs);
@@ -482,7 +649,7 @@ export class Scheduler {
     const now = performance.now();
     let changed = false;
     for (const task of [...this.queue]) {
-      if (task.job.startedAt === null && now > task.job.deadlineAt) {
+      if (task.job.startedAt === null && now > task.job.deadlineAt && !this.handoverPending(task.job.deadlineAt)) {
         this.queue.remove(task);
         changed = true;
         this.expired(task);
@@ -491,7 +658,7 @@ export class Scheduler {
     if (changed) this.queueChanged();
     // A job admitted but never submitted (its request failed between planning and rendering).
     for (const job of [...this.jobs]) {
-      if (job.startedAt === null && !job.task && now > job.deadlineAt) this.settle(job, new AppError('deadline_exceeded'));
+      if (job.startedAt === null && job.tasks.size === 0 && now > job.deadlineAt) this.settle(job, new AppError('deadline_exceeded'));
     }
   }
 
@@ -503,6 +670,9 @@ export class Scheduler {
     for (const task of tasks) {
       task.state = 'running';
       task.startedAt = now;
+      task.batched = tasks.length > 1;
+      task.preemptedAt = null;
+      this.runningTasks.add(task);
       const job = task.job;
       if (job.startedAt === null) {
         job.startedAt = now;
@@ -514,6 +684,11 @@ export class Scheduler {
     const work = tasks.length === 1 ? this.pump(tasks[0] as Task, engine) : this.pumpBatch(tasks, engine);
     void work.finally(() => {
       this.running--;
+      let handoverAt: number | undefined;
+      for (const task of tasks) {
+        this.runningTasks.delete(task);
+        if (this.preempting.delete(task)) handoverAt = task.preemptedAt ?? undefined;
+      }
       const left = (this.runningOn.get(engine) ?? 1) - 1;
       this.runningOn.set(engine, left);
       if (left === 0) {
@@ -521,7 +696,7 @@ export class Scheduler {
         for (const resolve of this.idleWaiters.get(engine) ?? []) resolve();
         this.idleWaiters.delete(engine);
       }
-      this.dispatch();
+      this.dispatch(handoverAt);
     });
   }
 
@@ -532,7 +707,7 @@ export class Scheduler {
       streams = (engine.synthesizeBatch as NonNullable<Engine['synthesizeBatch']>).call(
         engine,
         tasks.map((t) => t.request),
-        { signals: tasks.map((t) => t.controller.signal) },
+        { signals: tasks.map((t) => this.beginCall(t)) },
       );
     } catch (err) {
       for (const task of tasks) this.fail(task, err);
@@ -550,9 +725,10 @@ export class Scheduler {
       ),
     );
     // The batch's time is shared by its segments in proportion to their audio.
-    const total = results.reduce((a, r) => a + (r?.audioSeconds ?? 0), 0);
+    const done = results.map((r) => (r === PREEMPTED ? null : r));
+    const total = done.reduce((a, r) => a + (r?.audioSeconds ?? 0), 0);
     const ms = performance.now() - started;
-    for (const [i, r] of results.entries()) {
+    for (const [i, r] of done.entries()) {
       if (!r) continue;
       const task = tasks[i] as Task;
       this.segmentFinished(task, r.audioSeconds, total > 0 ? (ms * r.audioSeconds) / total : ms / tasks.length);
@@ -565,12 +741,12 @@ export class Scheduler {
       const started = performance.now();
       let stream: AsyncIterable<PcmChunk>;
       try {
-        stream = engine.synthesize(task.request, { signal: task.controller.signal });
+        stream = engine.synthesize(task.request, { signal: this.beginCall(task) });
       } catch (err) {
         this.fail(task, err);
         return;
       }
-      let result: { audioSeconds: number } | null;
+      let result: Awaited<ReturnType<Scheduler['consume']>>;
       try {
         result = await this.consume(task, stream, true);
       } catch (err) {
@@ -578,42 +754,67 @@ export class Scheduler {
         this.noteRetry(task, err);
         continue;
       }
-      if (result) this.segmentFinished(task, result.audioSeconds, performance.now() - started);
+      if (result === PREEMPTED) this.requeue(task);
+      else if (result) this.segmentFinished(task, result.audioSeconds, performance.now() - started);
       return;
     }
   }
 
+  /** A new engine call for the task: its signal follows the task's, and stops alone on preemption. */
+  private beginCall(task: Task): AbortSignal {
+    const call = new AbortController();
+    const forward = () => call.abort();
+    if (task.controller.signal.aborted) call.abort();
+    else task.controller.signal.addEventListener('abort', forward, { once: true });
+    call.signal.addEventListener('abort', () => task.controller.signal.removeEventListener('abort', forward), { once: true });
+    task.call = call;
+    task.held = [];
+    task.delivered = false;
+    return call.signal;
+  }
+
+  /** A preempted look-ahead segment waits again; its attempt does not count against retries. */
+  private requeue(task: Task): void {
+    task.state = 'queued';
+    task.startedAt = null;
+    task.call = null;
+    task.held = [];
+    task.attempts--;
+    this.enqueue(task);
+    this.queueChanged();
+  }
+
   /**
    * Moves one engine stream into the task's sink. Returns the audio length on success, null when
-   * the task failed (its sink is failed); with `retryable`, rethrows a lost-worker error when
-   * the segment can run again.
+   * the task failed (its sink is failed), PREEMPTED when its call was stopped to free the slot;
+   * with `retryable`, rethrows a lost-worker error when the segment can run again.
    */
-  private async consume(task: Task, stream: AsyncIterable<PcmChunk>, retryable = false): Promise<{ audioSeconds: number } | null> {
+  private async consume(task: Task, stream: AsyncIterable<PcmChunk>, retryable = false): Promise<{ audioSeconds: number } | null | typeof PREEMPTED> {
     const job = task.job;
-    const held: PcmChunk[] = [];
-    let delivered = false;
+    const call = task.call as AbortController;
     let seconds = 0;
     try {
       for await (const chunk of stream) {
         // Leaving the loop returns the engine's iterator, which stops its work.
-        if (task.controller.signal.aborted) break;
+        if (call.signal.aborted) break;
         if (job.firstAudioAt === null) {
           job.firstAudioAt = performance.now();
           this.emit((o) => o.firstAudio?.(job, (job.firstAudioAt as number) - job.admittedAt));
         }
         seconds += chunk.samples.length / chunk.sampleRate;
-        if (job.stream) {
+        if (job.stream && !task.ahead) {
           task.sink.push(chunk);
-          delivered = true;
+          task.delivered = true;
           job.audioDelivered = true;
-        } else held.push(chunk);
+        } else task.held.push(chunk);
       }
     } catch (err) {
       if (task.controller.signal.aborted) {
         this.fail(task, new AppError('cancelled'));
         return null;
       }
-      if (retryable && !delivered && isRetryableWorkerFailure(err) && task.attempts <= this.options.crashRetries && !this.closed) throw err;
+      if (task.preemptedAt !== null) return PREEMPTED;
+      if (retryable && !task.delivered && isRetryableWorkerFailure(err) && task.attempts <= this.options.crashRetries && !this.closed) throw err;
       this.fail(task, err);
       return null;
     }
@@ -621,8 +822,10 @@ export class Scheduler {
       this.fail(task, new AppError('cancelled'));
       return null;
     }
-    for (const chunk of held) task.sink.push(chunk);
-    if (held.length > 0) job.audioDelivered = true;
+    if (task.preemptedAt !== null) return PREEMPTED;
+    for (const chunk of task.held) task.sink.push(chunk);
+    if (task.held.length > 0) job.audioDelivered = true;
+    task.held = [];
     return { audioSeconds: seconds };
   }
 
@@ -637,17 +840,20 @@ export class Scheduler {
     const r = task.request;
     this.estimator.observe(r.text, r.language, r.speed, audioSeconds, engineMs);
     this.emit((o) => o.segmentDone?.({ audioSeconds, engineMs }));
-    job.segmentsDone++;
+    job.segmentFinished(task.index);
     this.finishTask(task);
     task.sink.end();
     if (job.implicit) this.settle(job, null);
   }
 
   private fail(task: Task, error: unknown): void {
+    const job = task.job;
     this.finishTask(task);
     const appError = error instanceof AppError ? error : new AppError('engine_failed', `The engine failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
     task.sink.fail(appError);
-    if (task.job.implicit) this.settle(task.job, appError);
+    if (job.implicit) this.settle(job, appError);
+    // Playback stops at this segment, so what was synthesized beyond it would never be heard.
+    for (const later of [...job.tasks.values()]) if (later.index > task.index) later.controller.abort();
   }
 
   private queueChanged(): void {
@@ -675,6 +881,9 @@ export class Scheduler {
 function waitSeconds(waitMs: number): number {
   return Math.max(1, Math.ceil(waitMs / 1000));
 }
+
+/** consume(): the call was stopped to give its slot to a waiting segment. */
+const PREEMPTED = Symbol('preempted');
 
 function isCancel(error: unknown): boolean {
   return error instanceof Error && error.name === 'AbortError';

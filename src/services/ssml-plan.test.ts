@@ -46,7 +46,9 @@ describe('planning SSML', () => {
   it('a break ends a segment and sets the pause at that fencepost; rate changes get segments of their own', async () => {
     const p = await plan('<speak><break time="300ms"/>One. Two.<break time="2s"/>Three <prosody rate="slow">slow words</prosody> four.<break time="1s"/></speak>', { speed: 1.2 });
     assert.deepEqual(p.segments, ['One. Two.', 'Three', 'slow words', 'four.']);
-    assert.deepEqual(p.pauses, [300, 2000, 120, 120, 1000]);
+    // A change of rate inside a sentence is no pause: those joins are crossfaded (src/text/joins.ts).
+    assert.deepEqual(p.pauses, [300, 2000, 0, 0, 1000]);
+    assert.deepEqual(p.joins, ['break', 'word', 'word']);
     assert.deepEqual(p.speeds, [1.2, 1.2, 0.9, 1.2]);
     assert.equal(p.text, 'One. Two.\nThree\nslow words\nfour.');
     assert.deepEqual(p.warnings, []);

@@ -5,7 +5,8 @@
 import { AppError } from '../errors/app-error.js';
 import type { EngineCapabilities, SynthesisWarning } from '../engines/engine.js';
 import { validateAnnotations, type AnnotationIssue } from '../text/annotations.js';
-import { segmentText, type SegmentOptions } from '../text/segment.js';
+import { segmentSpans, type SegmentOptions } from '../text/segment.js';
+import { joinAfter, joinPauseMs, type SegmentJoin } from '../text/joins.js';
 import { PART_SEPARATOR, ssmlToText, type SsmlText } from '../text/ssml.js';
 
 /** SSML → text and parts; refuses SSML with no text, and text that grows past MAX_TEXT_CHARS. */
@@ -45,6 +46,8 @@ export interface SegmentLayout {
   readonly speeds?: number[];
   /** Fenceposts, segments.length + 1 (see SynthesisPlan.pauses), when the SSML has breaks. */
   readonly pauses?: number[];
+  /** What separates each segment from the next (see SynthesisPlan.joins). */
+  readonly joins: SegmentJoin[];
   readonly warnings: SynthesisWarning[];
 }
 
@@ -52,7 +55,8 @@ export interface SegmentLayout {
  * Segments `text` (the converted text after the lexicon and the unreadable-text policy, parts
  * still joined by PART_SEPARATOR): each part on its own, so no segment spans a break or a change
  * of rate. A rate takes the request's speed times the part's rate, clamped to the engine's range
- * with a warning.
+ * with a warning. A fencepost with a <break> gets its pause; the others the pause their join
+ * calls for (punctuation, src/text/joins.ts): a change of rate inside a sentence has none.
  */
 export function layoutSegments(
   text: string,
@@ -69,33 +73,37 @@ export function layoutSegments(
   const segments: string[] = [];
   const speeds: number[] = [];
   const pauses: number[] = [];
+  const joins: SegmentJoin[] = [];
   const clamped = new Set<string>();
-  // The silence owed before the next segment, and whether a <break> set it (else the usual gap).
-  let pending = ssml.pauses[0] ?? 0;
-  let fromBreak = ssml.pauses[0] !== null;
+  // Since the last segment: the <break>s passed (null: none), and the text (a line break in it is a paragraph end).
+  let breakMs: number | null = ssml.pauses[0] ?? null;
+  let between = '';
   texts.forEach((partText, k) => {
     const wanted = round(speed * (ssml.parts[k]?.rate ?? 1));
     const partSpeed = Math.min(caps.speed.max, Math.max(caps.speed.min, wanted));
     if (partSpeed !== wanted) clamped.add(`${wanted} (spoken at ${partSpeed})`);
-    const pieces = segmentText(partText, options);
-    for (const piece of pieces) {
-      pauses.push(pending);
-      segments.push(piece);
+    let at = 0;
+    for (const piece of segmentSpans(partText, options)) {
+      between += partText.slice(at, piece.start);
+      const previous = segments[segments.length - 1];
+      if (previous === undefined) pauses.push(breakMs ?? 0);
+      else {
+        const join = breakMs !== null ? 'break' : joinAfter(previous, between);
+        joins.push(join);
+        pauses.push(breakMs ?? joinPauseMs(join, gapMs));
+      }
+      segments.push(piece.text);
       speeds.push(partSpeed);
-      pending = gapMs;
-      fromBreak = false;
+      breakMs = null;
+      between = '';
+      at = piece.end;
     }
+    between += partText.slice(at);
+    // Breaks with no text between them (a part left empty: its text skipped as unreadable) add up.
     const after = ssml.pauses[k + 1] ?? null;
-    if (pieces.length > 0) {
-      pending = after ?? gapMs;
-      fromBreak = after !== null;
-    } else if (after !== null) {
-      // A part left empty (its text skipped as unreadable): the breaks around it join.
-      pending = fromBreak ? pending + after : after;
-      fromBreak = true;
-    }
+    if (after !== null) breakMs = (breakMs ?? 0) + after;
   });
-  pauses.push(fromBreak ? pending : 0);
+  pauses.push(breakMs ?? 0);
   const warnings: SynthesisWarning[] = [];
   if (clamped.size > 0) {
     warnings.push({
@@ -108,6 +116,7 @@ export function layoutSegments(
     segments,
     ...(speeds.some((s) => s !== speed) ? { speeds } : {}),
     ...(ssml.pauses.some((p) => p !== null) ? { pauses } : {}),
+    joins,
     warnings,
   };
 }

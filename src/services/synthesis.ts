@@ -1,6 +1,7 @@
 // The synthesis pipeline, independent of HTTP: validate and plan a request (everything that can
 // be refused is refused here, before any byte is sent), then render it as a stream of encoded
-// bytes: segments in order -> engine PCM chunks -> silence between segments -> resample ->
+// bytes: segments synthesized ahead of playback (SEGMENT_LOOKAHEAD) and read in order -> engine
+// PCM chunks -> joined (a pause that follows the punctuation, or a crossfade) -> resample ->
 // encode. Streaming and non-streaming responses consume the same generator.
 import { AppError } from '../errors/app-error.js';
 import type { Config } from '../config/config.js';
@@ -9,7 +10,10 @@ import type { AsyncAudioEncoder, AudioFormat } from '../audio/types.js';
 import { MP3_SAMPLE_RATES } from '../audio/mp3.js';
 import type { AudioWork } from '../audio/pool.js';
 import { inlineEncoder, openCodecSession } from '../audio/codec-session.js';
-import { segmentText } from '../text/segment.js';
+import { segmentSpans } from '../text/segment.js';
+import { joinAfter, joinPauseMs, type SegmentJoin } from '../text/joins.js';
+import { SegmentJoiner, type Join, type JoinedAudio } from '../audio/segment-joiner.js';
+import { pipelined } from './segment-pipeline.js';
 import { detectLanguage } from '../text/language.js';
 import { validateAnnotations } from '../text/annotations.js';
 import { hasSpeakableContent } from '../text/speakable.js';
@@ -46,9 +50,18 @@ export interface SynthesisPlan {
   /**
    * Silence (ms) at each fencepost of the segments, segments.length + 1 of them: [0] before the
    * first, [i] between segment i-1 and i, the last after the last. Present when SSML <break>s
-   * set them; absent: gapMs between segments and nothing at the edges.
+   * set them (the other fenceposts follow `joins`); absent: pauses by `joins` between segments
+   * and nothing at the edges.
    */
   readonly pauses?: readonly number[];
+  /**
+   * What separates segment i and i+1 (segments.length - 1 of them): a paragraph, sentence or
+   * clause end, a cut inside a sentence ('word': crossfaded), an SSML <break>. Absent: read from
+   * each segment's last punctuation (no paragraph ends).
+   */
+  readonly joins?: readonly SegmentJoin[];
+  /** Segments synthesized ahead of playback, the one being played included (SEGMENT_LOOKAHEAD); absent: 1. */
+  readonly lookahead?: number;
   /** For SSML input: the offset in the client's SSML of a position in the converted text (before the lexicon). */
   readonly ssmlOffset?: (position: number) => number;
   readonly mode: SynthesisMode;
@@ -66,7 +79,7 @@ export interface SynthesisPlan {
   readonly pcmRate: number;
   /** Resamples the engine's audio to pcmRate and encodes it (in an audio thread where that is real work). */
   readonly encoder: AsyncAudioEncoder;
-  /** Silence between segments. */
+  /** Pause at a sentence end between segments (SEGMENT_GAP_MS); other joins scale from it (src/text/joins.ts). */
   readonly gapMs: number;
   readonly warnings: readonly SynthesisWarning[];
   /** The scheduler's job for this request (PlanServices.admit); renderAudio settles it. */
@@ -98,7 +111,7 @@ export interface RenderReport {
   rtf: number;
 }
 
-export type PipelineConfig = Pick<Config, 'maxTextChars' | 'maxSegmentChars' | 'segmentGapMs'> & Partial<Pick<Config, 'unreadableText'>>;
+export type PipelineConfig = Pick<Config, 'maxTextChars' | 'maxSegmentChars' | 'segmentGapMs'> & Partial<Pick<Config, 'unreadableText' | 'segmentLookahead'>>;
 
 /**
  * What other services contribute to planning, injected by buildApp (no module singletons).
@@ -242,10 +255,8 @@ export async function planText(
   }
 
   const maxChars = config.maxSegmentChars > 0 ? Math.min(config.maxSegmentChars, caps.maxSegmentChars) : caps.maxSegmentChars;
-  const layout = ssml
-    ? layoutSegments(spoken, ssml, { maxChars, language }, { speed, caps, gapMs: config.segmentGapMs })
-    : { segments: segmentText(spoken, { maxChars, language }), warnings: [] };
-  const { segments, speeds, pauses } = layout;
+  const layout = ssml ? layoutSegments(spoken, ssml, { maxChars, language }, { speed, caps, gapMs: config.segmentGapMs }) : plainLayout(spoken, { maxChars, language });
+  const { segments, speeds, pauses, joins } = layout;
   preWarnings.push(...layout.warnings);
   const warnings: SynthesisWarning[] = [];
   const seen = new Set<string>();
@@ -260,7 +271,18 @@ export async function planText(
     }
   }
   const stream = input.stream ?? false;
-  return { requestId, engine, text: ssml ? displayText(spoken) : spoken, segments, speeds, pauses, ssmlOffset: ssml?.sourceOffset, mode, voice, prompt, instruction, language, languageDetected, speed, seed: input.seed, format, stream, pcmRate, gapMs: config.segmentGapMs, warnings };
+  const lookahead = config.segmentLookahead ?? 1;
+  return { requestId, engine, text: ssml ? displayText(spoken) : spoken, segments, speeds, pauses, joins, lookahead, ssmlOffset: ssml?.sourceOffset, mode, voice, prompt, instruction, language, languageDetected, speed, seed: input.seed, format, stream, pcmRate, gapMs: config.segmentGapMs, warnings };
+}
+
+/** Plain text's segments and what separates each from the next (a line break between them is a paragraph end). */
+function plainLayout(text: string, options: { maxChars: number; language: string }): { segments: string[]; joins: SegmentJoin[]; speeds?: undefined; pauses?: undefined; warnings: SynthesisWarning[] } {
+  const spans = segmentSpans(text, options);
+  const joins = spans.slice(1).map((span, i) => {
+    const before = spans[i] as (typeof spans)[number];
+    return joinAfter(before.text, text.slice(before.end, span.start));
+  });
+  return { segments: spans.map((s) => s.text), joins, warnings: [] };
 }
 
 function nothingToSpeak(engine: string, voicesEvents: boolean): AppError {
@@ -279,17 +301,38 @@ function isSilent(samples: Float32Array): boolean {
 
 const UNSETTLED = Symbol('unsettled');
 
+/** Where two segments meet, the quiet each engine call adds at its ends is cut down to this. */
+const JOIN_MARGIN_MS = 40;
+/** Each side of a pause between segments is faded over this (no click where quiet was cut). */
+const JOIN_FADE_MS = 10;
+/** A join with no pause (a cut inside a sentence) overlaps the segments by this much. */
+const JOIN_CROSSFADE_MS = 15;
+/** Below this peak a sample counts as the engine's quiet (-45 dBFS). */
+const JOIN_QUIET = 10 ** (-45 / 20);
+
+/** What separates segment i-1 and segment i (0 < i < segments.length). */
+export function segmentJoin(plan: Pick<TextPlan, 'joins' | 'segments'>, i: number): SegmentJoin {
+  return plan.joins?.[i - 1] ?? joinAfter(plan.segments[i - 1] ?? '');
+}
+
 /**
  * Milliseconds of silence before segment `i` (i = segments.length: after the last): an SSML
- * <break>'s (plan.pauses), else the gap between two segments and nothing at the edges.
+ * <break>'s (plan.pauses), else the pause its join calls for (src/text/joins.ts) and nothing at
+ * the edges.
  */
-export function pauseMs(plan: Pick<TextPlan, 'pauses' | 'segments' | 'gapMs'>, i: number): number {
+export function pauseMs(plan: Pick<TextPlan, 'pauses' | 'segments' | 'gapMs' | 'joins'>, i: number): number {
   if (plan.pauses) return plan.pauses[i] ?? 0;
-  return i > 0 && i < plan.segments.length ? plan.gapMs : 0;
+  return i > 0 && i < plan.segments.length ? joinPauseMs(segmentJoin(plan, i), plan.gapMs) : 0;
 }
 
 function pauseSamples(plan: SynthesisPlan, i: number, rate: number): number {
   return Math.round((rate * pauseMs(plan, i)) / 1000);
+}
+
+/** How segment i meets the audio before it: its pause, or a crossfade where a sentence was cut. */
+function joinBefore(plan: SynthesisPlan, i: number, rate: number): Join {
+  const pause = pauseSamples(plan, i, rate);
+  return { pause, crossfade: pause === 0 && segmentJoin(plan, i) === 'word' };
 }
 
 /** A plan that will not be rendered (the route failed after planning): frees its codec and ends its job. */
@@ -299,80 +342,99 @@ export function abandonPlan(plan: SynthesisPlan, error: unknown): void {
 }
 
 /**
- * Renders a plan as encoded bytes. Segments are synthesized strictly in order and only when the
- * consumer asks for more, so a streaming client gets the first segment's audio while later
- * segments are still unsynthesized, and stopping the iteration (or `signal`) stops the engine.
+ * Renders a plan as encoded bytes. Up to plan.lookahead segments are synthesized at once, ahead
+ * of playback (src/services/segment-pipeline.ts), and read strictly in order; nothing starts
+ * before the consumer asks for the first bytes, a segment beyond the bound starts only when the
+ * consumer has read the one before the window, and stopping the iteration (or `signal`) aborts
+ * every segment in flight.
  */
 export async function* renderAudio(plan: SynthesisPlan, signal: AbortSignal, report?: (r: RenderReport) => void): AsyncGenerator<Buffer> {
   const { engine, encoder } = plan;
   const engineRate = engine.capabilities.sampleRate;
   const started = performance.now();
   let firstAudioMs: number | null = null;
-  // Samples handed to the encoder at the engine's rate (gaps included): the response's length.
+  // Samples handed to the encoder at the engine's rate (pauses included): the response's length.
   let samplesOut = 0;
-  let engineSamples = 0;
-  // Until the engine's first non-silent sample, how many silent samples (its own and gaps) are owed.
+  // Until the engine's first non-silent sample, how many silent samples (its own and pauses) are owed.
   let audible = false;
   let silentLead = 0;
   // What ends the scheduler's job; still UNSETTLED if the consumer stopped reading early, which
   // is a cancellation. The AppError for that is made only then: building one up front would
   // capture a stack trace on every request.
   let outcome: unknown = UNSETTLED;
+  const ms = (n: number) => Math.round((engineRate * n) / 1000);
+  const joiner = new SegmentJoiner({ quiet: JOIN_QUIET, margin: ms(JOIN_MARGIN_MS), fade: ms(JOIN_FADE_MS), crossfade: ms(JOIN_CROSSFADE_MS) });
   try {
     const emit = async function* (samples: Float32Array): AsyncGenerator<Buffer> {
       samplesOut += samples.length;
       for (const b of await encoder.write(samples)) if (b.length > 0) yield b;
     };
-    for (let i = 0; i < plan.segments.length; i++) {
-      if (signal.aborted) throw new AppError('cancelled');
-      const request = {
-        text: plan.segments[i] as string,
-        mode: plan.mode,
-        voice: plan.voice,
-        language: plan.language,
-        speed: plan.speeds?.[i] ?? plan.speed,
-        seed: plan.seed,
-        prompt: plan.prompt,
-        instruction: plan.instruction,
-        requestId: plan.requestId,
-      };
-      // The gap goes before a segment's first audio when audio came before it (a segment that
-      // yields nothing adds no second gap).
-      const pause = pauseSamples(plan, i, engineRate);
-      let gapOwed = (engineSamples > 0 || i === 0) && pause > 0;
-      for await (const chunk of engine.synthesize(request, { signal })) {
-        if (chunk.sampleRate !== engineRate) {
-          throw new AppError('engine_failed', `engine yielded ${chunk.sampleRate} Hz, declared ${engineRate} Hz`);
+    const silence = async function* (samples: number): AsyncGenerator<Buffer> {
+      for (let left = samples; left > 0; left -= SILENCE_BLOCK) yield* emit(new Float32Array(Math.min(left, SILENCE_BLOCK)));
+    };
+    const send = async function* (joined: readonly JoinedAudio[]): AsyncGenerator<Buffer> {
+      for (const part of joined) {
+        if (typeof part === 'number') {
+          if (audible) yield* silence(part);
+          else silentLead += part;
+          continue;
         }
-        if (chunk.samples.length === 0) continue;
-        // First engine audio, not first encoded byte: a non-streamed WAV holds every byte until
-        // the end, but the engine's latency is what capacity planning needs.
-        firstAudioMs ??= performance.now() - started;
-        engineSamples += chunk.samples.length;
-        const owed = gapOwed ? pause : 0;
-        gapOwed = false;
         if (!audible) {
           // Silence before the first sound is counted, not encoded yet: see the check below.
-          silentLead += owed;
-          if (isSilent(chunk.samples)) {
-            silentLead += chunk.samples.length;
+          if (isSilent(part)) {
+            silentLead += part.length;
             continue;
           }
           audible = true;
-          for (let left = silentLead; left > 0; left -= SILENCE_BLOCK) yield* emit(new Float32Array(Math.min(left, SILENCE_BLOCK)));
-        } else {
-          for (let left = owed; left > 0; left -= SILENCE_BLOCK) yield* emit(new Float32Array(Math.min(left, SILENCE_BLOCK)));
+          yield* silence(silentLead);
         }
-        yield* emit(chunk.samples);
+        yield* emit(part);
       }
+    };
+    const synthesize = (i: number, segmentSignal: AbortSignal) =>
+      engine.synthesize(
+        {
+          text: plan.segments[i] as string,
+          mode: plan.mode,
+          voice: plan.voice,
+          language: plan.language,
+          speed: plan.speeds?.[i] ?? plan.speed,
+          seed: plan.seed,
+          prompt: plan.prompt,
+          instruction: plan.instruction,
+          requestId: plan.requestId,
+        },
+        { signal: segmentSignal },
+      );
+    // The segment whose audio was last seen; a segment that yields nothing adds no second pause.
+    let current = -1;
+    for await (const { index, item: chunk } of pipelined(plan.segments.length, plan.lookahead ?? 1, synthesize, signal)) {
+      if (signal.aborted) throw new AppError('cancelled');
+      if (chunk.sampleRate !== engineRate) {
+        throw new AppError('engine_failed', `engine yielded ${chunk.sampleRate} Hz, declared ${engineRate} Hz`);
+      }
+      if (chunk.samples.length === 0) continue;
+      // First engine audio, not first encoded byte: a non-streamed WAV holds every byte until
+      // the end, but the engine's latency is what capacity planning needs.
+      firstAudioMs ??= performance.now() - started;
+      if (index !== current) {
+        // The pause before the first segment (an SSML <break>) goes before the first audio.
+        if (current < 0) silentLead += pauseSamples(plan, 0, engineRate);
+        yield* send(joiner.begin(joinBefore(plan, index, engineRate)));
+        current = index;
+      }
+      yield* send(joiner.push(chunk.samples));
     }
+    // An engine may end a stream quietly when aborted: the response would look complete.
+    if (signal.aborted) throw new AppError('cancelled');
+    yield* send(joiner.finish());
     // Text the plan let through (a lone `♪`, say) can still make the engine say nothing, or
     // only silence; an empty or silent file with status 200 would pass for success. Nothing has
     // been encoded yet, so the client gets the refusal as a JSON error, streamed or not.
     if (!audible) {
       throw new AppError('nothing_to_speak', `The ${engine.capabilities.name} engine made no sound from this text: it holds nothing the engine can speak. Add the words to say.`, { param: 'text' });
     }
-    for (let left = pauseSamples(plan, plan.segments.length, engineRate); left > 0; left -= SILENCE_BLOCK) yield* emit(new Float32Array(Math.min(left, SILENCE_BLOCK)));
+    yield* silence(pauseSamples(plan, plan.segments.length, engineRate));
     for (const b of await encoder.end()) if (b.length > 0) yield b;
     const wallMs = performance.now() - started;
     const audioSeconds = samplesOut / engineRate;

@@ -128,6 +128,19 @@ export function clauseCuts(text: string): number[] {
   return cuts;
 }
 
+/**
+ * How `text` ends, trailing whitespace and closing quotes or brackets aside: with a sentence end
+ * (`.`, `!`, `?`, `。`, `…`, ...), a clause mark (`,`, `;`, `:`, `，`, dashes, ...), or neither.
+ */
+export function endingMark(text: string): 'sentence' | 'clause' | null {
+  let i = text.length;
+  while (i > 0 && (WS.test(text[i - 1] ?? '') || CLOSERS.has(text[i - 1] ?? ''))) i--;
+  const ch = text[i - 1] ?? '';
+  if (CJK_TERMINATORS.has(ch) || LATIN_TERMINATORS.has(ch)) return 'sentence';
+  if (CLAUSE_MARKS.has(ch)) return 'clause';
+  return null;
+}
+
 export function whitespaceCuts(text: string): number[] {
   const cuts: number[] = [];
   for (let i = 1; i < text.length; i++) if (WS.test(text[i] ?? '')) cuts.push(i);

@@ -14,6 +14,7 @@ interface Preview {
   segments: string[];
   speeds: number[];
   pauses: number[];
+  joins: string[];
   language: string;
   lexiconApplied: { position: number; matched: string }[];
   warnings: { code: string; message: string; param?: string }[];
@@ -85,7 +86,9 @@ describe('SSML over HTTP', () => {
     assert.equal(timed.text, 'Hello.\nWorld\nslowly\n.');
     assert.deepEqual(timed.segments, ['Hello.', 'World', 'slowly', '.']);
     assert.deepEqual(timed.speeds, [1, 1, 0.5, 1]);
-    assert.deepEqual(timed.pauses, [0, 2000, server.config.segmentGapMs, server.config.segmentGapMs, 500]);
+    // The rate changes inside the sentence are no pause (crossfaded joins), the break is its own.
+    assert.deepEqual(timed.pauses, [0, 2000, 0, 0, 500]);
+    assert.deepEqual(timed.joins, ['break', 'word', 'word']);
     // Plain text: the gap between segments, nothing at the edges.
     const plain = await preview({ text: 'One. Two.', language: 'en' });
     assert.deepEqual(plain.pauses, [0, 0]);
