@@ -49,9 +49,9 @@ async function session(spec: Omit<CodecSpec, 'inputRate' | 'streaming'>, x: Floa
  * The OpenAI route's AAC: the pipeline renders 24 kHz s16le PCM (a `pcm` codec session), which
  * the route turns back into floats for the AAC encoder (a worker thread of its own).
  */
-async function aacRoute(x: Float32Array): Promise<Buffer> {
+async function aacRoute(x: Float32Array, ffmpeg: string | null): Promise<Buffer> {
   const pcm = await openCodecSession({ format: 'pcm', inputRate: SPEECH_RATE, pcmRate: 24000, streaming: true });
-  const aac = await createAacEncoder({ sampleRate: 24000 });
+  const aac = await createAacEncoder({ sampleRate: 24000, ffmpeg });
   const parts: Buffer[] = [];
   const feed = async (bytes: Buffer[]) => {
     for (const b of bytes) {
@@ -93,9 +93,17 @@ const CASES: readonly Case[] = [
   { name: 'flac', ours: (x) => session({ format: 'flac', pcmRate: SPEECH_RATE }, x), ffmpeg: ['-sample_fmt', 's16', '-c:a', 'flac', '-f', 'flac'], paddingSeconds: 0.01 },
   {
     name: 'aac (OpenAI route, 24 kHz)',
-    ours: aacRoute,
+    ours: (x) => aacRoute(x, 'ffmpeg'),
     ffmpeg: ['-ar', '24000', '-c:a', 'aac', '-b:a', '64k', '-f', 'adts'],
     paddingSeconds: 0.2,
+    note: 'FFMPEG_PATH=ffmpeg (the default): an ffmpeg process per stream',
+  },
+  {
+    name: 'aac (WASM fallback)',
+    ours: (x) => aacRoute(x, null),
+    ffmpeg: ['-ar', '24000', '-c:a', 'aac', '-b:a', '64k', '-f', 'adts'],
+    paddingSeconds: 0.2,
+    note: 'no ffmpeg: FFmpeg\'s encoder in WASM (mediabunny)',
   },
 ];
 

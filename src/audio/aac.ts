@@ -3,10 +3,14 @@
 // MPL-2.0, from npm), driven through mediabunny's public Output API. That encoder runs in a
 // worker thread per stream and answers asynchronously, so this is an async encoder, separate from
 // the synchronous push encoders in encoders.ts: the OpenAI-compatible route transcodes the
-// pipeline's PCM through it (see src/http/openai-speech.ts).
+// pipeline's PCM through it (see src/http/openai-speech.ts). Where ffmpeg is installed
+// (FFMPEG_PATH), the same FFmpeg encoder runs natively in an ffmpeg process (aac-ffmpeg.ts),
+// ~1.7x cheaper per audio second; this WASM build is the fallback.
 import { AdtsOutputFormat, AppendOnlyStreamTarget, AudioSample, AudioSampleSource, Output } from 'mediabunny';
 import { registerAacEncoder } from '@mediabunny/aac-encoder';
 import type { AsyncAudioEncoder } from './types.js';
+import { createFfmpegAacEncoder } from './aac-ffmpeg.js';
+import { reason, warnFallback } from './codec-fallback.js';
 
 export type { AsyncAudioEncoder };
 
@@ -19,11 +23,32 @@ const DEFAULT_BITRATE = 64_000;
 
 let registered = false;
 
-export async function createAacEncoder(opts: { sampleRate: number; bitrate?: number }): Promise<AsyncAudioEncoder> {
+export interface AacOptions {
+  sampleRate: number;
+  bitrate?: number;
+  /**
+   * An ffmpeg executable (FFMPEG_PATH) to encode with natively (aac-ffmpeg.ts); when it cannot
+   * start, the WASM encoder below takes over with a warning. Absent or null: the WASM encoder.
+   */
+  ffmpeg?: string | null;
+}
+
+export async function createAacEncoder(opts: AacOptions): Promise<AsyncAudioEncoder> {
   const { sampleRate } = opts;
   if (!(AAC_SAMPLE_RATES as readonly number[]).includes(sampleRate)) {
     throw new RangeError(`AAC cannot carry ${sampleRate} Hz; use one of ${AAC_SAMPLE_RATES.join(', ')}`);
   }
+  if (opts.ffmpeg) {
+    try {
+      return await createFfmpegAacEncoder({ sampleRate, bitrate: opts.bitrate ?? DEFAULT_BITRATE, ffmpeg: opts.ffmpeg });
+    } catch (err) {
+      warnFallback('aac-ffmpeg', `ffmpeg (FFMPEG_PATH=${opts.ffmpeg}) cannot run (${reason(err)}); AAC is encoded by the slower WASM build of FFmpeg's encoder instead.`);
+    }
+  }
+  return createWasmAacEncoder(sampleRate, opts.bitrate ?? DEFAULT_BITRATE);
+}
+
+async function createWasmAacEncoder(sampleRate: number, bitrate: number): Promise<AsyncAudioEncoder> {
   if (!registered) {
     // Node has no WebCodecs AAC encoder, so mediabunny uses this one for codec 'aac'.
     registerAacEncoder();
@@ -40,7 +65,7 @@ export async function createAacEncoder(opts: { sampleRate: number; bitrate?: num
       }),
     ),
   });
-  const source = new AudioSampleSource({ codec: 'aac', bitrate: opts.bitrate ?? DEFAULT_BITRATE });
+  const source = new AudioSampleSource({ codec: 'aac', bitrate });
   output.addAudioTrack(source);
   await output.start();
 

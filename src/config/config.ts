@@ -27,6 +27,7 @@ export interface Config {
   readonly maxConnectionsPerAddress: number;
   readonly espeakWorkers: number;
   readonly audioThreads: number;
+  readonly ffmpegPath: string;
   readonly corsOrigins: readonly string[];
   readonly allowedHosts: readonly string[];
   readonly storageReconcileMinutes: number;

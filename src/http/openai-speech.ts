@@ -129,7 +129,7 @@ export const openaiRoutes: FastifyPluginAsync<AppContext> = async (app, { config
       let aac: AsyncAudioEncoder | null = null;
       if (body.response_format === 'aac') {
         try {
-          aac = await createAacEncoder({ sampleRate: OPENAI_SAMPLE_RATE });
+          aac = await createAacEncoder({ sampleRate: OPENAI_SAMPLE_RATE, ffmpeg: config.ffmpegPath || null });
         } catch (err) {
           abandonPlan(plan, err);
           throw err;
