@@ -13,7 +13,7 @@ import { spawnModuleWorker } from '../util/module-worker.js';
 import type { NormalizedPrompt, PromptLimits } from '../voices/prompt-audio.js';
 import { inlineEncoder, isHeavy, openCodecSession, type CodecSession, type CodecSpec } from './codec-session.js';
 import type { DecodeOptions, DecodeResult } from './decoders.js';
-import { fromWire, owned, reply, type AudioOp, type AudioResults, type AudioTask, type OpenedSession, type TaskReply } from './tasks.js';
+import { copyInto, fromWire, owned, reply, type AudioOp, type AudioResults, type AudioTask, type OpenedSession, type TaskReply } from './tasks.js';
 import type { AsyncAudioEncoder } from './types.js';
 
 export interface AudioWork {
@@ -282,7 +282,7 @@ const nonEmpty = (b: Buffer): Buffer[] => (b.length > 0 ? [b] : []);
 /** The caller keeps its array: the thread gets a copy it may own (and we may transfer). */
 function copyOf<T extends Float32Array | Uint8Array>(view: T): T {
   // Not view.slice(): on a Buffer that is a view into Node's shared pool, which must never be transferred.
-  return (view instanceof Float32Array ? new Float32Array(view) : new Uint8Array(view)) as T;
+  return copyInto(view);
 }
 
 function transferables(task: AudioTask): ArrayBuffer[] {
@@ -297,3 +297,4 @@ function transferables(task: AudioTask): ArrayBuffer[] {
       return [];
   }
 }
+

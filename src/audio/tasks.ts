@@ -72,7 +72,7 @@ export function fromWire(wire: WireError): Error {
 export function owned<T extends Float32Array | Uint8Array>(view: T): T {
   if (view.byteOffset === 0 && view.byteLength === view.buffer.byteLength && view.buffer instanceof ArrayBuffer && !Buffer.isBuffer(view)) return view;
   // A copy (not view.slice(), which on a Buffer is a view into Node's shared pool).
-  return (view instanceof Float32Array ? new Float32Array(view) : new Uint8Array(view)) as T;
+  return copyInto(view);
 }
 
 /** Encoded chunks as one Buffer on its own ArrayBuffer (never a slice of Node's shared pool). */
@@ -140,4 +140,11 @@ export async function reply(id: number, task: AudioTask, sessions: Map<number, C
   } catch (err) {
     return { reply: { id, ok: false, error: toWire(err), threadId }, transfer: [] };
   }
+}
+
+/** A copy on its own ArrayBuffer (transferable), by memcpy (`new Uint8Array(aBuffer)` copies element by element). */
+export function copyInto<T extends Float32Array | Uint8Array>(view: T): T {
+  const out = view instanceof Float32Array ? new Float32Array(view.length) : new Uint8Array(view.length);
+  out.set(view);
+  return out as T;
 }
