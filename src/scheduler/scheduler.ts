@@ -89,6 +89,8 @@ class Job implements JobInfo {
   audioDelivered = false;
   /** Segments submitted so far: the next one's index (segments are submitted in order). */
   submitted = 0;
+  /** When the first segment was submitted (null before): the queue wait starts there. */
+  firstSubmittedAt: number | null = null;
   /** The job's segments in the queue or in the engine, in index order (several with look-ahead). */
   readonly tasks = new Map<number, Task>();
   private readonly finished = new Set<number>();
@@ -111,6 +113,16 @@ class Job implements JobInfo {
   get due(): Task | undefined {
     for (const task of this.tasks.values()) return task;
     return undefined;
+  }
+
+  /**
+   * When a job still waiting to start is refused: its deadline counts time in the queue, so the
+   * request's own time between admission and its first segment (planning the audio path,
+   * opening the encoder, starting the pipeline) moves it back. A job never submitted keeps the
+   * plain deadline.
+   */
+  get queueDeadlineAt(): number {
+    return this.firstSubmittedAt === null ? this.deadlineAt : this.deadlineAt + Math.max(0, this.firstSubmittedAt - this.admittedAt);
   }
 
   /** The due segment is in the engine (look-ahead alone does not hold a slot against others). */
@@ -296,6 +308,8 @@ export class Scheduler {
     }
     const forward = () => controller.abort();
     signal?.addEventListener('abort', forward, { once: true });
+    const now = performance.now();
+    job.firstSubmittedAt ??= now;
     const task: Task = {
       job,
       index,
@@ -305,7 +319,7 @@ export class Scheduler {
       request,
       controller,
       sink,
-      enqueuedAt: performance.now(),
+      enqueuedAt: now,
       state: 'queued',
       startedAt: null,
       attempts: 0,
@@ -631,7 +645,7 @@ export class Scheduler {
   /** A job still waiting to start at its deadline is refused rather than started late. */
   private expired(task: Task, handoverAt?: number): boolean {
     const job = task.job;
-    if (job.startedAt !== null || (handoverAt ?? performance.now()) <= job.deadlineAt) return false;
+    if (job.startedAt !== null || (handoverAt ?? performance.now()) <= job.queueDeadlineAt) return false;
     this.finishTask(task);
     const waitMs = this.estimateWaitMs(job.priority);
     const retryAfterSeconds = waitSeconds(waitMs);
@@ -649,7 +663,7 @@ export class Scheduler {
     const now = performance.now();
     let changed = false;
     for (const task of [...this.queue]) {
-      if (task.job.startedAt === null && now > task.job.deadlineAt && !this.handoverPending(task.job.deadlineAt)) {
+      if (task.job.startedAt === null && now > task.job.queueDeadlineAt && !this.handoverPending(task.job.queueDeadlineAt)) {
         this.queue.remove(task);
         changed = true;
         this.expired(task);

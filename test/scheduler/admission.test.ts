@@ -180,6 +180,21 @@ describe('scheduler over HTTP', () => {
     assert.equal(metricValue(await metrics(), 'cosyfleet_jobs_rejected_total', { engine: 'espeak', reason: 'overloaded' }), 1);
   });
 
+  it('counts only time in the queue against the deadline: a job submitted late to an idle slot starts', async () => {
+    const { server } = await start({});
+    const engine = server.app.engine;
+    const spec = { stream: false, segments: [{ text: 'Late but idle.', language: 'en', speed: 1 }] };
+    const job = engine.admit(spec, { deadlineMs: 1 });
+    // The request's own work between admission and its first segment (planning, opening the
+    // encoder) is not queue wait, however long it takes.
+    await new Promise((r) => setTimeout(r, 30));
+    let samples = 0;
+    for await (const chunk of job.engine.synthesize({ text: 'Late but idle.', mode: 'preset', voice: 'mei', language: 'en', speed: 1 })) samples += chunk.samples.length;
+    job.settle(null);
+    assert.ok(samples > 0);
+    assert.equal(metricValue(await metrics(), 'cosyfleet_jobs_total', { engine: 'espeak', outcome: 'completed' }), 1);
+  });
+
   it('fails a job still queued at its deadline with 503 deadline_exceeded; it never reaches the engine', async () => {
     const { server, gate } = await start({});
     gate.hold = /^Hi\./;
