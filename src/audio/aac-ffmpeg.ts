@@ -67,7 +67,7 @@ export async function createFfmpegAacEncoder(opts: FfmpegAacOptions): Promise<As
       finished = true;
       // An ADTS stream needs at least one frame (as the WASM encoder does): one frame of silence.
       child.stdin.end(samplesIn === 0 ? Buffer.alloc(1024 * 4) : undefined);
-      const [code, signal] = child.exitCode !== null || child.signalCode !== null ? [child.exitCode, child.signalCode] : await exited;
+      const [code, signal] = exitedEarly() ? [child.exitCode, child.signalCode] : await exited;
       // stdout may still hold its last frames after `exit`; `close` follows every stream's end.
       if (child.stdout.readable) await once(child.stdout, 'close');
       if (code !== 0) throw failure(code, signal);

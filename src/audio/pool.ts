@@ -86,15 +86,15 @@ class AudioPool implements AudioWork {
   }
 
   async decode(bytes: Uint8Array, options: DecodeOptions = {}): Promise<DecodeResult> {
-    return this.run(this.pick(), { op: 'decode', bytes: copyOf(bytes), options });
+    return this.run(this.pick(), { op: 'decode', bytes: copyInto(bytes), options });
   }
 
   async normalizePrompt(bytes: Uint8Array, limits?: PromptLimits): Promise<NormalizedPrompt> {
-    return this.run(this.pick(), { op: 'prompt', bytes: copyOf(bytes), limits });
+    return this.run(this.pick(), { op: 'prompt', bytes: copyInto(bytes), limits });
   }
 
   async resample(samples: Float32Array, from: number, to: number): Promise<Float32Array> {
-    return this.run(this.pick(), { op: 'resample', samples: copyOf(samples), from, to });
+    return this.run(this.pick(), { op: 'resample', samples: copyInto(samples), from, to });
   }
 
   async openEncoder(spec: CodecSpec): Promise<AsyncAudioEncoder> {
@@ -146,7 +146,7 @@ class AudioPool implements AudioWork {
       write: async (samples) => {
         if (!open) throw new Error('audio encoder already ended');
         try {
-          return nonEmpty(await this.run(thread, { op: 'write', session, samples: copyOf(samples) }));
+          return nonEmpty(await this.run(thread, { op: 'write', session, samples: copyInto(samples) }));
         } catch (err) {
           finish(); // the thread closed the session when the write failed
           throw err;
@@ -279,11 +279,6 @@ function revive(op: AudioOp, value: unknown): unknown {
 const toBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 const nonEmpty = (b: Buffer): Buffer[] => (b.length > 0 ? [b] : []);
 
-/** The caller keeps its array: the thread gets a copy it may own (and we may transfer). */
-function copyOf<T extends Float32Array | Uint8Array>(view: T): T {
-  // Not view.slice(): on a Buffer that is a view into Node's shared pool, which must never be transferred.
-  return copyInto(view);
-}
 
 function transferables(task: AudioTask): ArrayBuffer[] {
   switch (task.op) {

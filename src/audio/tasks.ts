@@ -142,7 +142,11 @@ export async function reply(id: number, task: AudioTask, sessions: Map<number, C
   }
 }
 
-/** A copy on its own ArrayBuffer (transferable), by memcpy (`new Uint8Array(aBuffer)` copies element by element). */
+/**
+ * A copy on its own ArrayBuffer, which the thread may own and we may transfer: never
+ * view.slice(), which on a Buffer is a view into Node's shared pool. By memcpy
+ * (`new Uint8Array(aBuffer)` copies element by element).
+ */
 export function copyInto<T extends Float32Array | Uint8Array>(view: T): T {
   const out = view instanceof Float32Array ? new Float32Array(view.length) : new Uint8Array(view.length);
   out.set(view);

@@ -7,15 +7,13 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, postJson, type TestServer } from '../helpers/server.js';
 import { speech, uploadVoice } from '../helpers/voices.js';
-import { waitFor } from '../helpers/wait.js';
+import { metricValue, waitFor } from '../helpers/wait.js';
 
-async function metric(url: string, name: string, labels: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
-  return line === undefined ? 0 : Number(line.split(' ').pop());
+async function metric(url: string, name: string, labels: Record<string, string>): Promise<number> {
+  return metricValue(await (await fetch(`${url}/metrics`)).text(), name, labels) ?? 0;
 }
 
-const tasks = (url: string, op: string, where: string) => metric(url, 'cosyfleet_audio_tasks_total', `op="${op}",where="${where}"`);
+const tasks = (url: string, op: string, where: string) => metric(url, 'cosyfleet_audio_tasks_total', { op, where });
 
 describe('audio work off the event loop', () => {
   let server: TestServer;
@@ -36,7 +34,7 @@ describe('audio work off the event loop', () => {
     assert.ok((await tasks(server.url, 'write', 'thread')) >= 1);
     assert.equal(await tasks(server.url, 'end', 'thread'), 1);
     assert.equal(await tasks(server.url, 'write', 'inline'), 0);
-    assert.equal(await metric(server.url, 'cosyfleet_audio_work', 'kind="open_sessions"'), 0);
+    assert.equal(await metric(server.url, 'cosyfleet_audio_work', { kind: 'open_sessions' }), 0);
   });
 
   it('decodes and checks a voice upload (FLAC at 48 kHz) in a pool thread', async () => {
@@ -55,11 +53,11 @@ describe('audio work off the event loop', () => {
     assert.equal(res.status, 200);
     const reader = (res.body as ReadableStream<Uint8Array>).getReader();
     await reader.read();
-    assert.equal(await metric(server.url, 'cosyfleet_audio_work', 'kind="open_sessions"'), 1);
+    assert.equal(await metric(server.url, 'cosyfleet_audio_work', { kind: 'open_sessions' }), 1);
     abort.abort();
-    await waitFor(async () => (await metric(server.url, 'cosyfleet_audio_work', 'kind="open_sessions"')) === 0, 'the left stream\'s session to close');
+    await waitFor(async () => (await metric(server.url, 'cosyfleet_audio_work', { kind: 'open_sessions' })) === 0, 'the left stream\'s session to close');
     // The close itself is a task; once it is answered no thread is busy.
-    await waitFor(async () => (await metric(server.url, 'cosyfleet_audio_work', 'kind="pending_tasks"')) === 0, 'the audio threads to be idle');
+    await waitFor(async () => (await metric(server.url, 'cosyfleet_audio_work', { kind: 'pending_tasks' })) === 0, 'the audio threads to be idle');
     assert.ok((await tasks(server.url, 'close', 'thread')) >= 1, 'the session was closed in its thread');
     // The pool still serves the next request.
     const next = await postJson(`${server.url}/v1/tts`, { text: 'Still here.', language: 'en', format: 'opus' });
@@ -83,6 +81,6 @@ describe('AUDIO_THREADS=0', () => {
     assert.ok((await res.arrayBuffer()).byteLength > 1000);
     assert.ok((await tasks(server.url, 'write', 'inline')) >= 1);
     assert.equal(await tasks(server.url, 'write', 'thread'), 0);
-    assert.equal(await metric(server.url, 'cosyfleet_audio_work', 'kind="threads"'), 0);
+    assert.equal(await metric(server.url, 'cosyfleet_audio_work', { kind: 'threads' }), 0);
   });
 });
