@@ -17,11 +17,27 @@ export interface ThroughputPoint {
 export interface MeasuredCurve {
   gpu: string;
   throughput: ThroughputPoint[];
-  firstAudioMs: { concurrency: number; ms: number }[];
+  /** `ms`: mean first audio with `concurrency` streams in flight; `p95Ms` where measured. */
+  firstAudioMs: { concurrency: number; ms: number; p95Ms?: number }[];
   source: string;
   sourceDate: string;
   maxConcurrency?: number;
   coldStartS?: number;
+  /** Written by `cosyfleet bench`: how and where the curve was measured. */
+  measurement?: Measurement;
+}
+
+/** Provenance of a profile that `cosyfleet bench` measured (profileSource: measured). */
+export interface Measurement {
+  profileSource: 'measured';
+  measuredAt: string;
+  instanceType?: string;
+  /** Engine/server settings the run used (engine name, concurrency, precision, ...). */
+  flags: Record<string, string | number | boolean>;
+  /** The machine the server ran on, as far as the client can tell or was told. */
+  host: Record<string, string | number>;
+  /** Audio seconds per character of the texts sent, by language code: the workload's speaking rate. */
+  charsPerSecond?: Record<string, number>;
 }
 
 export interface EngineSpec {
@@ -36,7 +52,8 @@ export interface EngineSpec {
   coldStart: { instanceBootS: number; modelLoadS: number; source: string };
 }
 
-export type ProfileSource = 'published' | 'estimated' | 'user';
+/** `measured`: a user profile that `cosyfleet bench` wrote (with its provenance); `user`: any other. */
+export type ProfileSource = 'published' | 'estimated' | 'user' | 'measured';
 
 export interface GpuProfile {
   engine: string;
@@ -112,7 +129,11 @@ function parseEngine(f: Fields, raw: unknown, p: string): EngineSpec | undefined
  */
 export const PROFILE_LIMITS = { profiles: 256, points: 1024, concurrency: 1024, audioSecondsPerSecond: 1e5, ms: 600_000, coldStartS: 3600, stringChars: 1000 } as const;
 
-const CURVE_FIELDS = ['engine', 'gpu', 'throughput', 'firstAudioMs', 'source', 'sourceDate', 'maxConcurrency', 'coldStartS'];
+const CURVE_FIELDS = [
+  'engine', 'gpu', 'throughput', 'firstAudioMs', 'source', 'sourceDate', 'maxConcurrency', 'coldStartS',
+  'profileSource', 'measuredAt', 'instanceType', 'flags', 'host', 'charsPerSecond',
+];
+const MEASUREMENT_LIMITS = { keys: 64, valueChars: 200 } as const;
 
 /**
  * A measured curve: throughput points give `audioSecondsPerSecond` directly, or `rtf`
@@ -154,7 +175,8 @@ export function parseCurve(f: Fields, raw: unknown, p: string): MeasuredCurve | 
     if (!to) return;
     const c = f.number(to, 'concurrency', tp, { min: 1, max: PROFILE_LIMITS.concurrency, int: true });
     const ms = f.number(to, 'ms', tp, { exclusiveMin: 0, max: PROFILE_LIMITS.ms });
-    if (c !== undefined && ms !== undefined) firstAudioMs.push({ concurrency: c, ms });
+    const p95 = f.number(to, 'p95Ms', tp, { exclusiveMin: 0, max: PROFILE_LIMITS.ms, optional: true });
+    if (c !== undefined && ms !== undefined) firstAudioMs.push({ concurrency: c, ms, ...(p95 === undefined ? {} : { p95Ms: p95 }) });
   });
   firstAudioMs.sort((a, b) => a.concurrency - b.concurrency);
   const curve: MeasuredCurve = {
@@ -168,7 +190,38 @@ export function parseCurve(f: Fields, raw: unknown, p: string): MeasuredCurve | 
   if (mc !== undefined) curve.maxConcurrency = mc;
   const cs = f.number(o, 'coldStartS', p, { min: 0, max: PROFILE_LIMITS.coldStartS, optional: true });
   if (cs !== undefined) curve.coldStartS = cs;
+  const m = parseMeasurement(f, o, p);
+  if (m) curve.measurement = m;
   return curve;
+}
+
+function parseMeasurement(f: Fields, o: Obj, p: string): Measurement | undefined {
+  const source = f.string(o, 'profileSource', p, { optional: true, choices: ['measured'] });
+  const rest = ['measuredAt', 'instanceType', 'flags', 'host', 'charsPerSecond'].filter((k) => o[k] !== undefined);
+  if (source === undefined) {
+    if (rest.length > 0 && o.profileSource === undefined) f.add(p, `${rest.join(', ')}: only a measured profile has ${rest.length > 1 ? 'these' : 'this'}; add profileSource: measured`);
+    return undefined;
+  }
+  const scalars = (key: string, kinds: readonly string[]): Record<string, never> | undefined => {
+    if (o[key] === undefined) return undefined;
+    const obj = f.object(o[key], join(p, key));
+    if (!obj) return undefined;
+    const entries = Object.entries(obj);
+    if (entries.length > MEASUREMENT_LIMITS.keys) f.add(join(p, key), `must have at most ${MEASUREMENT_LIMITS.keys} entries`);
+    for (const [k, v] of entries.slice(0, MEASUREMENT_LIMITS.keys)) {
+      const ok = kinds.includes(typeof v) && (typeof v !== 'number' || Number.isFinite(v)) && (typeof v !== 'string' || v.length <= MEASUREMENT_LIMITS.valueChars);
+      if (!ok) f.add(join(join(p, key), k), `must be a ${kinds.join(' or ')}${kinds.includes('string') ? ` of at most ${MEASUREMENT_LIMITS.valueChars} characters` : ''}`);
+    }
+    return obj as Record<string, never>;
+  };
+  const measuredAt = f.string(o, 'measuredAt', p, { pattern: /^\d{4}-\d{2}-\d{2}T/, maxLength: 40 });
+  const instanceType = f.string(o, 'instanceType', p, { optional: true, maxLength: PROFILE_LIMITS.stringChars });
+  const flags = scalars('flags', ['string', 'number', 'boolean']) ?? {};
+  const host = scalars('host', ['string', 'number']) ?? {};
+  const cps = scalars('charsPerSecond', ['number']);
+  if (cps) for (const [k, v] of Object.entries(cps)) if (typeof v === 'number' && !(v > 0 && v <= 100)) f.add(join(join(p, 'charsPerSecond'), k), `must be above 0 and at most 100, got ${v}`);
+  if (measuredAt === undefined) return undefined;
+  return { profileSource: 'measured', measuredAt, ...(instanceType ? { instanceType } : {}), flags, host, ...(cps ? { charsPerSecond: cps } : {}) };
 }
 
 /** A user's measured profile file: one object or a list, each with `engine` and a curve. */
@@ -289,7 +342,7 @@ export function resolveProfile(req: ProfileRequest): ProfileResult {
       profile: {
         engine: engine.engine,
         gpu: gpu.name,
-        source: user ? 'user' : 'published',
+        source: user ? (user.measurement ? 'measured' : 'user') : 'published',
         citation: `${measured.source} (${measured.sourceDate})`,
         maxConcurrency: maxC,
         memoryLimited: memCap < cap,

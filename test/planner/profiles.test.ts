@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { bundledCatalog, findGpu, validateCatalog } from '../../src/planner/catalog.js';
-import { bundledEngines, fitTwoTerm, resolveProfile } from '../../src/planner/profiles.js';
-import { PlannerInputError } from '../../src/planner/validate.js';
+import { bundledEngines, fitTwoTerm, parseUserProfiles, resolveProfile } from '../../src/planner/profiles.js';
+import { Fields, PlannerInputError } from '../../src/planner/validate.js';
 import { HAND_PROFILE } from './helpers.js';
 
 const catalog = bundledCatalog();
@@ -110,4 +110,24 @@ test('an invalid catalog is refused with the path of each bad field', () => {
     assert.match(text, /^instances\[1\]\.prices\.us-east-1\.spotUsdPerHourHigh: must be at least spotUsdPerHourLow/m);
     assert.match(text, /^instances\[2\]\.prices\.us-east-1\.source: is required$/m);
   }
+});
+
+test('a measured profile (what cosyfleet bench writes) keeps its provenance and is reported as measured', () => {
+  const f = new Fields();
+  const base = { engine: 'cosyvoice3-trtllm', gpu: 'L4', throughput: [{ concurrency: 1, audioSecondsPerSecond: 5 }, { concurrency: 4, audioSecondsPerSecond: 12 }], firstAudioMs: [{ concurrency: 1, ms: 300, p95Ms: 360 }], source: 'cosyfleet bench', sourceDate: '2026-12-04' };
+  const [curve] = parseUserProfiles(f, { ...base, profileSource: 'measured', measuredAt: '2026-12-04T02:00:00.000Z', instanceType: 'g6.xlarge', flags: { concurrency: 4 }, host: { cpus: 4, cpuModel: 'AMD EPYC' }, charsPerSecond: { en: 15.2 } }, '');
+  assert.deepEqual(f.problems, []);
+  assert.deepEqual(curve!.measurement, { profileSource: 'measured', measuredAt: '2026-12-04T02:00:00.000Z', instanceType: 'g6.xlarge', flags: { concurrency: 4 }, host: { cpus: 4, cpuModel: 'AMD EPYC' }, charsPerSecond: { en: 15.2 } });
+  assert.equal(curve!.firstAudioMs[0]!.p95Ms, 360);
+  const r = resolveProfile({ engine: trt, gpu: gpu('L4'), catalog, userCurves: [curve!] });
+  assert.ok(r.ok);
+  assert.equal(r.profile.source, 'measured');
+  // Provenance fields without profileSource, or values that are not scalars, are refused by name.
+  const g = new Fields();
+  parseUserProfiles(g, { ...base, host: { cpus: {} } }, '');
+  assert.match(g.problems.join('\n'), /host: only a measured profile has this; add profileSource: measured/);
+  const h = new Fields();
+  parseUserProfiles(h, { ...base, profileSource: 'measured', measuredAt: '2026-12-04T02:00:00Z', host: { cpus: {} }, charsPerSecond: { en: 0 } }, '');
+  assert.match(h.problems.join('\n'), /host\.cpus: must be a string or number/);
+  assert.match(h.problems.join('\n'), /charsPerSecond\.en: must be above 0/);
 });
