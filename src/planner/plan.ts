@@ -5,8 +5,7 @@
 import { bundledCatalog, findGpu, spotMid, type Catalog, type InstanceType } from './catalog.js';
 import { bundledEngines, resolveProfile, type EngineSpec, type GpuProfile, type MeasuredCurve, type ProfileSource } from './profiles.js';
 import { audioSecondsDistribution, charsQuantiles } from './queueing.js';
-import { ErlangCache } from './queueing.js';
-import { simulate, STRATEGIES, type SimResult, type StrategyName } from './simulate.js';
+import { LoadCache, simulate, STRATEGIES, type SimResult, type StrategyName } from './simulate.js';
 import { chooseUnit, sizingRules, type Unit } from './sizing.js';
 import { deliveryCost, storageCost, type DeliveryResult, type StorageResult } from './storage.js';
 import { generateTraffic, type Traffic } from './traffic.js';
@@ -130,6 +129,8 @@ interface Candidate {
   unit: Unit;
   schedule: Int32Array;
   prices: { onDemand: number; spot: number };
+  /** Fleet states of this candidate's unit, shared by its simulations. */
+  loads: LoadCache;
 }
 
 export function plan(input: PlanInput): PlanResult {
@@ -175,7 +176,7 @@ export function plan(input: PlanInput): PlanResult {
       continue;
     }
     const schedule = sizeSchedule(choice.unit, traffic, w.burstFactor);
-    candidates.push({ instance, unit: choice.unit, schedule, prices: { onDemand: price.onDemandUsdPerHour, spot: spotMid(price) } });
+    candidates.push({ instance, unit: choice.unit, schedule, prices: { onDemand: price.onDemandUsdPerHour, spot: spotMid(price) }, loads: new LoadCache(choice.unit) });
   }
 
   const storage = storageCost(w, catalog, traffic.totalRequests);
@@ -184,14 +185,13 @@ export function plan(input: PlanInput): PlanResult {
   const charsPerMonth = traffic.totalRequests * meanChars;
   const audioHours = (traffic.totalRequests * audio.mean) / 3600;
   const fixedUsd = storage.chosen.monthlyUsd + delivery.monthlyUsd;
-  const erlang = new ErlangCache();
 
   const total = candidates.length * strategies.length;
   let done = 0;
   const options: PlanOption[] = [];
   for (const cand of candidates) {
     for (const strategy of strategies) {
-      const sim = runOne(w, cand, strategy, traffic, erlang);
+      const sim = runOne(w, cand, strategy, traffic);
       options.push(toOption(w, cand, strategy, sim, fixedUsd, storage, delivery, charsPerMonth, audioHours, traffic));
       input.onProgress?.(++done, total);
     }
@@ -224,7 +224,7 @@ export function plan(input: PlanInput): PlanResult {
           continue;
         }
         // The plan as configured (its schedule sized for the forecast), facing other traffic.
-        const sim = runOne(w, cand, o.strategy, tr, erlang);
+        const sim = runOne(w, cand, o.strategy, tr);
         const fixed = storageCost(w, catalog, tr.totalRequests).chosen.monthlyUsd + deliveryCost(w, catalog, tr.totalRequests).monthlyUsd;
         sensitivity.push({
           instanceType: o.instanceType,
@@ -297,7 +297,7 @@ export function sizeSchedule(unit: Unit, traffic: Traffic, burstFactor: number):
   return out;
 }
 
-function runOne(w: Workload, cand: Candidate, strategy: StrategyName, traffic: Traffic, erlang: ErlangCache): SimResult {
+function runOne(w: Workload, cand: Candidate, strategy: StrategyName, traffic: Traffic): SimResult {
   const maxSched = Math.max(...cand.schedule);
   const minSched = Math.min(...cand.schedule);
   return simulate({
@@ -317,7 +317,7 @@ function runOne(w: Workload, cand: Candidate, strategy: StrategyName, traffic: T
     streamingShare: w.streamingShare,
     slo: w.slo,
     seed: w.planning.seed + hash(`${cand.instance.instanceType}/${strategy}`),
-    erlang,
+    loads: cand.loads,
   });
 }
 

@@ -4,13 +4,18 @@
 // launch or stop. Within a minute the wait is the M/G/c estimate (queueing.ts); across minutes
 // unserved requests carry over as FIFO cohorts, so cold starts and overloads show up as real
 // waits. Latencies go into weighted histograms for the month's p95/p99.
+import { completionExceed, firstAudioExceed, type FleetLoad } from './fleet-load.js';
 import { LatencyHistogram } from './histogram.js';
-import { ErlangCache } from './queueing.js';
 import { Rng } from './rng.js';
 import type { Unit } from './sizing.js';
 import type { Traffic } from './traffic.js';
 
-export const STRATEGIES = ['always-on', 'schedule', 'autoscale', 'spot', 'scale-to-zero'] as const;
+/**
+ * `spot`: an on-demand base with spot on top, autoscaled; `spot-only`: the same with no
+ * on-demand base (every instance can be interrupted); `spot-schedule`: the weekly schedule,
+ * bought as spot.
+ */
+export const STRATEGIES = ['always-on', 'schedule', 'autoscale', 'spot', 'spot-only', 'spot-schedule', 'scale-to-zero'] as const;
 export type StrategyName = (typeof STRATEGIES)[number];
 
 export interface SimConfig {
@@ -28,7 +33,7 @@ export interface SimConfig {
   streamingShare: number;
   slo: { p95FirstAudioMs: number; p95CompletionMs: number };
   seed: number;
-  erlang?: ErlangCache;
+  loads?: LoadCache;
 }
 
 export interface SimResult {
@@ -57,20 +62,69 @@ const GL_X = [0.3225476896193923, 1.7457611011583467, 4.536620296921128, 9.39507
 const GL_W = [0.6031541043416336, 0.3574186924377997, 0.03888790851500538, 0.0005392947055613275];
 const SAMPLES = 8;
 const S_SAMPLES = 4;
-const sharedErlang = new ErlangCache();
+/** Equiprobable quantiles of Exp(1), for spreading the wait of a cached load into the histograms. */
+const EXP_POINTS = Array.from({ length: 16 }, (_, i) => -Math.log(1 - (i + 0.5) / 16));
+/** Fluid leftovers below this many requests are rounding, not requests. */
+const EPS_REQUESTS = 1e-6;
+
+/**
+ * Fleet states by (GPUs, utilization on a 1/1024 grid, rounded up): the month asks for a few
+ * hundred distinct ones millions of times. Each keeps its exceedance at the SLO and the weight
+ * of requests that met it with no backlog ahead, spread into the histograms once at the end.
+ */
+export class LoadCache {
+  private readonly states = new Map<number, CachedLoad | null>();
+  static readonly GRID = 1024;
+
+  constructor(private readonly unit: Unit) {}
+
+  get(gpus: number, lambda: number): CachedLoad | null {
+    const u = (lambda * this.unit.service.mean) / (gpus * this.unit.k);
+    const i = Math.min(LoadCache.GRID - 1, Math.max(1, Math.ceil(u * LoadCache.GRID)));
+    const key = gpus * LoadCache.GRID + i;
+    let hit = this.states.get(key);
+    if (hit === undefined) {
+      const at = ((i / LoadCache.GRID) * gpus * this.unit.k) / this.unit.service.mean;
+      const load = this.unit.load(gpus, at);
+      hit = load ? { load, exFa: -1, exC: -1, weight: 0 } : null;
+      this.states.set(key, hit);
+    }
+    return hit;
+  }
+
+  *used(): Iterable<CachedLoad> {
+    for (const v of this.states.values()) if (v && v.weight > 0) yield v;
+  }
+
+  reset(): void {
+    for (const v of this.states.values()) if (v) v.weight = 0;
+  }
+}
+
+interface CachedLoad {
+  load: FleetLoad;
+  /** P(first audio > SLO), P(completion > SLO) with nothing ahead; -1 until computed. */
+  exFa: number;
+  exC: number;
+  weight: number;
+}
 
 export function simulate(cfg: SimConfig): SimResult {
   const { unit, traffic, strategy } = cfg;
   const minutes = traffic.minutes;
   const arrivals = traffic.arrivals;
   const intensity = traffic.intensity;
-  const erlang = cfg.erlang ?? sharedErlang;
+  const loads = cfg.loads ?? new LoadCache(unit);
+  loads.reset();
   const rng = new Rng(cfg.seed, 7);
   const svc = unit.service.values;
   const nSvc = svc.length;
   const es = unit.service.mean;
-  const scv = unit.service.scv;
-  const fa = unit.firstAudioS;
+  const audio = unit.audio.values;
+  const nAudio = audio.length;
+  const coarse = unit.coarseAudio;
+  // A backlogged request starts on a full GPU.
+  const fa = unit.curve.firstAudioS[unit.k] as number;
   const slotsPerInstance = unit.slotsPerInstance;
   const streamShare = cfg.streamingShare;
   const sloFa = cfg.slo.p95FirstAudioMs / 1000;
@@ -94,20 +148,20 @@ export function simulate(cfg: SimConfig): SimResult {
   let cost = 0, odMinutes = 0, spotMinutes = 0, peak = 0, instMinutes = 0;
   const fleetHour = new Float64Array(24);
   let violations = 0, trafficMinutes = 0, interruptions = 0;
-  let busy = 0, avail = 0, baseWeight = 0, served = 0;
+  let busy = 0, avail = 0, served = 0;
 
   // Controller state: desired counts of the last `window` minutes (scale-in waits for all).
   const window = strategy === 'scale-to-zero' ? cfg.idleMinutes : cfg.autoscale.scaleInAfterMinutes;
   const recent = new Int32Array(Math.max(1, window));
   const headroom = 1 + cfg.autoscale.headroom;
-  const base = cfg.spot.onDemandBase;
+  const base = strategy === 'spot' ? cfg.spot.onDemandBase : 0;
   const sched = cfg.schedule;
   const scheduled = (t: number) => sched[Math.floor(t / 60) % 168] as number;
   const schedDesired = (t: number) => Math.max(scheduled(t), scheduled(t + coldMin));
-  const reactive = (n: number): number => {
-    const d = unit.instancesFor((n / 60) * headroom);
-    return strategy === 'autoscale' ? Math.max(cfg.autoscale.minInstances, d) : d;
-  };
+  // Autoscaled strategies keep their minimum fleet; scale-to-zero and the spot part above an
+  // on-demand base may go to nothing.
+  const floor = strategy === 'autoscale' || strategy === 'spot-only' ? cfg.autoscale.minInstances : 0;
+  const reactive = (n: number): number => Math.max(floor, unit.instancesFor((n / 60) * headroom));
 
   // Initial fleet: the month starts warm, as if the strategy had been running.
   const firstRate = (traffic.hourlyRate[0] as number) * 60;
@@ -124,9 +178,13 @@ export function simulate(cfg: SimConfig): SimResult {
       recent.fill(odReady);
       break;
     case 'spot':
+    case 'spot-only':
       odReady = base;
       spotReady = Math.max(0, reactive(firstRate) - base);
       recent.fill(spotReady);
+      break;
+    case 'spot-schedule':
+      spotReady = schedDesired(0);
       break;
   }
 
@@ -205,6 +263,7 @@ export function simulate(cfg: SimConfig): SimResult {
 
     // 4. Serve: backlog first (FIFO), then this minute's arrivals.
     const c = (odReady + spotReady) * slotsPerInstance;
+    const gpus = (odReady + spotReady) * unit.instance.gpuCount;
     const capacity = c * 60;
     avail += capacity;
     let used = 0;
@@ -212,8 +271,7 @@ export function simulate(cfg: SimConfig): SimResult {
     exC = 0;
     wMin = 0;
     const n = arrivals[t] as number;
-    if (n > 0 || backlog > 0) trafficMinutes++;
-    let starved = false;
+    if (n > 0 || backlog > EPS_REQUESTS) trafficMinutes++;
     while (head < tail && used < capacity - 1e-9) {
       const work = (cohortCount[head] as number) * es;
       const take = Math.min(work, capacity - used);
@@ -223,14 +281,19 @@ export function simulate(cfg: SimConfig): SimResult {
       used += take;
       backlog -= k;
       cohortCount[head] = (cohortCount[head] as number) - k;
-      if ((cohortCount[head] as number) <= 1e-9) head++;
+      if ((cohortCount[head] as number) <= EPS_REQUESTS) {
+        backlog -= cohortCount[head] as number;
+        cohortCount[head++] = 0;
+      }
     }
+    if (head === tail || backlog < EPS_REQUESTS) backlog = Math.max(0, backlog);
     if (n > 0) {
       if (c === 0) {
+        // A cold fleet: they wait for the boot, and count against the SLO with that real wait
+        // in the minute they are served.
         cohortCount[tail] = n;
         cohortTime[tail++] = t * 60 + 30;
         backlog += n;
-        starved = true;
       } else {
         const remaining = capacity - used;
         const shift = used / c;
@@ -238,42 +301,53 @@ export function simulate(cfg: SimConfig): SimResult {
         // The minute's M/G/c wait uses the arrival intensity, not the drawn count: the M/G/c
         // formula already accounts for Poisson fluctuation within the minute.
         const aEff = remaining > 0 ? (((intensity[t] as number) * es) / 60) * (capacity / remaining) : Infinity;
-        if (aEff < c * 0.995 && work < remaining) {
-          // Stable minute: M/G/c wait on top of the time the backlog still holds the servers.
-          const pw = erlang.get(c, aEff);
-          const m = (es * (1 + scv)) / 2 / (c - aEff);
-          if (shift === 0 && pw < 1e-4) {
-            baseWeight += n;
-            served += n;
-            wMin += n;
+        const state = aEff < c * 0.995 && work < remaining ? loads.get(gpus, aEff / es) : null;
+        if (state) {
+          // Stable minute: the fleet's state at this load, on top of the time the backlog
+          // still holds the servers.
+          const load = state.load;
+          if (shift === 0) {
+            if (state.exC < 0) {
+              state.exFa = firstAudioExceed(load, sloFa);
+              state.exC = completionExceed(load, audio, coarse, sloC);
+            }
+            state.weight += n;
+            exFa += n * streamShare * state.exFa;
+            exC += n * state.exC;
           } else {
-            const off = rng.next();
             const per = n / SAMPLES;
+            const off = rng.next();
             for (let i = 0; i < SAMPLES; i++) {
               const x = ((i + off) / SAMPLES) * 60;
               const shiftPart = shift > x ? shift - x : 0;
-              // Latin-hypercube pairing: the wait's uniform is a scrambled stratum.
+              // Latin-hypercube pairing: the class's uniform is a scrambled stratum.
               const u2 = (((i * 5 + 3) % SAMPLES) + rng.next()) / SAMPLES;
-              const wait = shiftPart + (u2 < pw ? m * Math.log(pw / u2) : 0);
-              if (streamShare > 0) faHist.add((wait + fa) * 1000, per * streamShare);
+              let wait = shiftPart;
+              let first = 0;
+              let slow = load.queued.slowdown;
+              if (u2 < load.pw) {
+                wait += load.meanIfWait * Math.log(load.pw / u2);
+                first = load.queued.firstAudioS;
+              } else {
+                let acc = load.pw;
+                const cls = load.starts.find((s) => (acc += s.weight) >= u2) ?? load.starts[load.starts.length - 1];
+                if (cls) {
+                  first = cls.firstAudioS;
+                  slow = cls.slowdown;
+                }
+              }
+              if (streamShare > 0) faHist.add((wait + first) * 1000, per * streamShare);
               const off2 = rng.next();
               for (let j = 0; j < S_SAMPLES; j++) {
-                cHist.add((wait + (svc[Math.floor(((j + off2) / S_SAMPLES) * nSvc)] as number)) * 1000, per / S_SAMPLES);
+                cHist.add((wait + (audio[Math.floor(((j + off2) / S_SAMPLES) * nAudio)] as number) * slow) * 1000, per / S_SAMPLES);
               }
-              // Exceedance from the exact conditional tail, not the sample (once when no shift).
-              if (shift > 0 || i === 0) {
-                const weight = shift > 0 ? per : n;
-                const yFa = sloFa - fa - shiftPart;
-                exFa += weight * streamShare * (yFa < 0 ? 1 : pw * Math.exp(-yFa / m));
-                const yC = sloC - shiftPart;
-                let pc = (1 - pw) * svcSurvival(yC);
-                for (let g = 0; g < 4; g++) pc += pw * (GL_W[g] as number) * svcSurvival(yC - m * (GL_X[g] as number));
-                exC += weight * pc;
-              }
+              // Exceedance from the exact conditional tail, not the sample.
+              exFa += per * streamShare * firstAudioExceed(load, sloFa, shiftPart);
+              exC += per * completionExceed(load, audio, coarse, sloC, shiftPart);
             }
-            wMin += n;
-            served += n;
           }
+          wMin += n;
+          served += n;
           used += work;
         } else {
           // Overload: the earliest arrivals get the remaining capacity (fluid FIFO), the rest
@@ -297,7 +371,7 @@ export function simulate(cfg: SimConfig): SimResult {
       }
     }
     busy += Math.min(used, capacity);
-    if (starved || (wMin > 0 && ((streamShare > 0 && exFa > 0.05 * wMin * streamShare) || exC > 0.05 * wMin))) violations++;
+    if (wMin > 0 && ((streamShare > 0 && exFa > 0.05 * wMin * streamShare) || exC > 0.05 * wMin)) violations++;
 
     // 5. Controller, at the end of the minute.
     switch (strategy) {
@@ -318,15 +392,33 @@ export function simulate(cfg: SimConfig): SimResult {
         }
         break;
       }
+      case 'spot-schedule': {
+        // Spot bought to the schedule; an interrupted instance is replaced at once (step 2).
+        const want = schedDesired(t + 1);
+        const have = spotReady + spotBooting;
+        if (want > have) {
+          launch(bootSpot, want - have, t);
+          spotBooting += want - have;
+        } else if (want < have) {
+          const stop = have - want;
+          const fromReady = Math.min(spotReady, stop);
+          spotReady -= fromReady;
+          cancelBoots(bootSpot, stop - fromReady);
+          spotBooting -= stop - fromReady;
+        }
+        break;
+      }
       case 'autoscale':
       case 'scale-to-zero':
-      case 'spot': {
+      case 'spot':
+      case 'spot-only': {
         let want = reactive(n);
-        if (strategy === 'spot') want = Math.max(0, want - base);
+        const onSpot = strategy === 'spot' || strategy === 'spot-only';
+        if (onSpot) want = Math.max(0, want - base);
         recent[t % recent.length] = want;
         let keep = want;
         for (let i = 0; i < recent.length; i++) if ((recent[i] as number) > keep) keep = recent[i] as number;
-        if (strategy === 'spot') {
+        if (onSpot) {
           const have = spotReady + spotBooting;
           if (want > have) {
             launch(bootSpot, want - have, t);
@@ -350,10 +442,23 @@ export function simulate(cfg: SimConfig): SimResult {
     }
   }
 
-  // The unloaded latency distribution for the minutes where nobody waited.
-  if (baseWeight > 0) {
-    if (streamShare > 0) faHist.add(fa * 1000, baseWeight * streamShare);
-    for (let i = 0; i < nSvc; i++) cHist.add((svc[i] as number) * 1000, baseWeight / nSvc);
+  // The minutes with no backlog ahead: each fleet state's latency distribution, once, weighted
+  // by the requests that met it.
+  for (const st of loads.used()) {
+    const { load, weight } = st;
+    for (const cls of load.starts) {
+      const w = weight * cls.weight;
+      if (streamShare > 0) faHist.add(cls.firstAudioS * 1000, w * streamShare);
+      for (let i = 0; i < nAudio; i++) cHist.add((audio[i] as number) * cls.slowdown * 1000, w / nAudio);
+    }
+    if (load.pw > 0) {
+      const w = (weight * load.pw) / EXP_POINTS.length;
+      for (const e of EXP_POINTS) {
+        const wait = e * load.meanIfWait;
+        if (streamShare > 0) faHist.add((wait + load.queued.firstAudioS) * 1000, w * streamShare);
+        for (let i = 0; i < coarse.length; i++) cHist.add((wait + (coarse[i] as number) * load.queued.slowdown) * 1000, w / coarse.length);
+      }
+    }
   }
   // Requests still queued at the end count with the wait they had so far (a lower bound).
   for (let i = head; i < tail; i++) {
@@ -384,7 +489,7 @@ export function simulate(cfg: SimConfig): SimResult {
     interruptions,
     utilization: avail > 0 ? busy / avail : 0,
     servedRequests: served,
-    unservedAtEnd: backlog,
+    unservedAtEnd: backlog < EPS_REQUESTS ? 0 : backlog,
   };
 }
 

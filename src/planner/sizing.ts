@@ -3,7 +3,8 @@
 // the hourly fleet for the week.
 import type { GpuSpec, InstanceType } from './catalog.js';
 import type { GpuProfile } from './profiles.js';
-import { coarsen, exactQuantile, mgcWait, scaleTable, sumQuantile, waitQuantile, type QuantileTable } from './queueing.js';
+import { completionExceed, firstAudioExceed, fleetLoad, quantileOf, slowdown, type Curve, type FleetLoad } from './fleet-load.js';
+import { coarsen, exactQuantile, scaleTable, type QuantileTable } from './queueing.js';
 import type { Workload } from './workload.js';
 
 /**
@@ -29,29 +30,40 @@ export interface SizingRules {
   maxUtilization: number;
 }
 
-/** One instance type running one profile at a fixed concurrency per GPU. */
+/**
+ * One instance type running one profile with at most `k` streams per GPU. How fast each
+ * request runs depends on the load (fleet-load.ts): alone at batch-1 speed, in a busy fleet at
+ * the batched rate. Capacity is counted at full batch.
+ */
 export class Unit {
   /** Wall seconds per audio second for one stream when the GPU runs `k` streams. */
   readonly perStreamFactor: number;
-  /** Service time of a request (seconds), equiprobable quantiles. */
+  /** Service time of a request at full batch (seconds), equiprobable quantiles: capacity. */
   readonly service: QuantileTable;
-  private readonly coarse: Float64Array;
-  readonly firstAudioS: number;
+  readonly curve: Curve;
+  /** The audio table downsampled to 64 points (for the waiting part of tails). */
+  readonly coarseAudio: Float64Array;
+  /** No option claims a first audio below this (the profile's physical floor). */
+  readonly firstAudioFloorS: number;
   private readonly maxRateCache = new Map<number, number>();
 
   constructor(
     readonly instance: InstanceType,
     readonly gpu: GpuSpec,
     readonly profile: GpuProfile,
-    /** Concurrent streams per GPU (the batch the engine runs). */
+    /** Most concurrent streams per GPU (the batch cap the engine runs with). */
     readonly k: number,
-    audio: QuantileTable,
+    /** Audio seconds per request. */
+    readonly audio: QuantileTable,
     readonly rules: SizingRules,
   ) {
     this.perStreamFactor = k / (profile.throughput[k] as number);
     this.service = scaleTable(audio, this.perStreamFactor);
-    this.coarse = coarsen(this.service.values, 64);
-    this.firstAudioS = (profile.firstAudioMs[k] as number) / 1000;
+    this.coarseAudio = coarsen(audio.values, 64);
+    this.firstAudioFloorS = Math.max(profile.firstAudioMs[1] as number, (profile as { firstAudioFloorMs?: number }).firstAudioFloorMs ?? 0) / 1000;
+    const firstAudioS = new Float64Array(k + 1);
+    for (let n = 1; n <= k; n++) firstAudioS[n] = Math.max(this.firstAudioFloorS, (profile.firstAudioMs[n] as number) / 1000);
+    this.curve = { k, throughput: profile.throughput.subarray(0, k + 1), firstAudioS };
   }
 
   get slotsPerInstance(): number {
@@ -63,22 +75,33 @@ export class Unit {
     return this.k / this.service.mean;
   }
 
-  /** Latency with no queueing at all: the floor no fleet size can beat. */
+  /** Latency with no queueing at all (one request alone at batch-1 speed): the floor no fleet size can beat. */
   unloadedLatency(): Latency {
-    return { p95FirstAudioMs: this.firstAudioS * 1000, p95CompletionMs: exactQuantile(this.service.values, 0.95) * 1000 };
+    return {
+      p95FirstAudioMs: (this.curve.firstAudioS[1] as number) * 1000,
+      p95CompletionMs: exactQuantile(this.audio.values, 0.95) * slowdown(this.curve, 1) * 1000,
+    };
+  }
+
+  /** The fleet of `gpus` GPUs at `lambda` requests/s; null when it cannot keep up. */
+  load(gpus: number, lambda: number): FleetLoad | null {
+    return fleetLoad(this.curve, gpus, lambda, this.audio.mean, this.audio.scv);
+  }
+
+  /** p95 latencies of a fleet state (after `shift` seconds the backlog holds every arrival). */
+  latencyOf(load: FleetLoad, shift = 0): Latency {
+    const hint = exactQuantile(this.audio.values, 0.99) * load.queued.slowdown + shift + load.meanIfWait * 5;
+    return {
+      p95FirstAudioMs: quantileOf((x) => firstAudioExceed(load, x, shift), 0.95, hint) * 1000,
+      p95CompletionMs: quantileOf((x) => completionExceed(load, this.audio.values, this.coarseAudio, x, shift), 0.95, hint) * 1000,
+    };
   }
 
   /** Analytic p95 latencies with `gpus` GPUs at `lambda` requests/s; null when unstable. */
   latency(gpus: number, lambda: number): Latency | null {
-    const c = gpus * this.k;
-    const a = lambda * this.service.mean;
     if (lambda <= 0) return this.unloadedLatency();
-    const tail = mgcWait(c, a, this.service.mean, this.service.scv);
-    if (!tail) return null;
-    return {
-      p95FirstAudioMs: (this.firstAudioS + waitQuantile(tail, 0.95)) * 1000,
-      p95CompletionMs: sumQuantile(tail, this.coarse, 0.95) * 1000,
-    };
+    const load = this.load(gpus, lambda);
+    return load ? this.latencyOf(load) : null;
   }
 
   meets(gpus: number, lambda: number): boolean {
