@@ -1,20 +1,33 @@
 // The instance/GPU/price catalog: versioned data with a source and date on every figure.
-// The bundled catalog is copied from shared/reference; `cosyfleet prices refresh` writes newer
-// ones (same schema) that `cosyfleet plan --catalog FILE` reads.
+// The bundled catalog is copied from shared/reference and a dated skypilot-catalog snapshot;
+// `cosyfleet prices refresh` writes newer ones (same schema) that `cosyfleet plan --catalog FILE` reads.
 import { readFileSync } from 'node:fs';
-import bundled from './data/catalog-2026-11-24.json' with { type: 'json' };
+import bundled from './data/catalog-2026-12-04.json' with { type: 'json' };
 import { Fields, join, type Obj } from './validate.js';
 
 export const CATALOG_SCHEMA = 'cosyfleet-catalog/1';
 
+export const HOST_ARCHES = ['x86_64', 'arm64'] as const;
+export type HostArch = (typeof HOST_ARCHES)[number];
+
+/**
+ * An accelerator entry: a GPU (or another device such as Inferentia) or, for instance types
+ * without one, the CPU (`kind: 'cpu'`). Sizing treats either as the serving unit; what an engine
+ * may run on is decided by its `requires` (profiles.ts), never by the entry being in `gpus`.
+ */
 export interface GpuSpec {
   name: string;
-  memoryGiB: number;
+  /** Default 'gpu'. A 'cpu' entry has no memory of its own: its instance's RAM is the limit. */
+  kind?: 'gpu' | 'cpu';
+  /** Microarchitecture (Turing, Volta, Ampere, Ada, Hopper; Sapphire Rapids for a CPU). */
+  architecture: string;
+  /** GPU memory; absent for a CPU. */
+  memoryGiB?: number;
   memoryBandwidthGBs?: number;
   fp16TensorTflops?: number;
   fp32Tflops?: number;
   bf16: boolean;
-  /** false for accelerators CosyVoice3 cannot run on (Inferentia). Default true. */
+  /** false for accelerators that are not CUDA GPUs (Inferentia, CPUs). Default true for GPUs. */
   cuda?: boolean;
   source: string;
   sourceDate: string;
@@ -27,15 +40,22 @@ export interface RegionPrice {
   spotUsdPerHourHigh: number;
   source: string;
   sourceDate: string;
+  /** Something known to make this price wrong (a later price cut): shown on every option that uses it. */
+  caveat?: string;
 }
 
 export interface InstanceType {
   instanceType: string;
+  /** The accelerator entry (for a CPU-only type, its CPU). */
   gpu: string;
+  /** Serving units per instance: GPUs, or 1 for a CPU-only type (the whole host). */
   gpuCount: number;
-  gpuMemoryGiB: number;
+  /** Absent for CPU-only types. */
+  gpuMemoryGiB?: number;
   vcpu: number;
   memoryGiB: number;
+  /** Host CPU architecture: what an engine's image must be built for. */
+  arch: HostArch;
   prices: Record<string, RegionPrice>;
   note?: string;
 }
@@ -105,18 +125,22 @@ export function validateCatalog(raw: unknown, source: string): Catalog {
   f.string(top, 'currency', '', { choices: ['USD'] });
   f.array(top, 'regions', '', { minLength: 1 });
 
-  const gpuNames = new Set<string>();
+  const gpuNames = new Map<string, string>();
   (f.array(top, 'gpus', '', { minLength: 1 }) ?? []).forEach((g, i) => {
     const p = join('gpus', i);
     const o = f.object(g, p);
     if (!o) return;
     const name = f.string(o, 'name', p);
-    if (name) gpuNames.add(name);
-    f.number(o, 'memoryGiB', p, { exclusiveMin: 0 });
-    f.number(o, 'memoryBandwidthGBs', p, { exclusiveMin: 0, optional: o.cuda === false });
+    const kind = f.string(o, 'kind', p, { optional: true, choices: ['gpu', 'cpu'] }) ?? 'gpu';
+    if (name) gpuNames.set(name, kind);
+    f.string(o, 'architecture', p);
+    const cpu = kind === 'cpu';
+    if (cpu && o.cuda !== false) f.add(join(p, 'cuda'), 'a cpu entry must say cuda: false');
+    f.number(o, 'memoryGiB', p, { exclusiveMin: 0, optional: cpu });
+    f.number(o, 'memoryBandwidthGBs', p, { exclusiveMin: 0, optional: cpu || o.cuda === false });
     f.number(o, 'fp16TensorTflops', p, { exclusiveMin: 0, optional: true });
     f.number(o, 'fp32Tflops', p, { exclusiveMin: 0, optional: true });
-    f.boolean(o, 'bf16', p);
+    f.boolean(o, 'bf16', p, { optional: cpu });
     f.boolean(o, 'cuda', p, { optional: true });
     sourced(f, o, p);
   });
@@ -133,10 +157,13 @@ export function validateCatalog(raw: unknown, source: string): Catalog {
     }
     const gpu = f.string(o, 'gpu', p);
     if (gpu && gpuNames.size > 0 && !gpuNames.has(gpu)) f.add(join(p, 'gpu'), `unknown GPU ${JSON.stringify(gpu)} (not in gpus)`);
-    f.number(o, 'gpuCount', p, { min: 1, int: true });
-    f.number(o, 'gpuMemoryGiB', p, { exclusiveMin: 0 });
+    const cpuOnly = gpu !== undefined && gpuNames.get(gpu) === 'cpu';
+    const count = f.number(o, 'gpuCount', p, { min: 1, int: true });
+    if (cpuOnly && count !== undefined && count !== 1) f.add(join(p, 'gpuCount'), `must be 1 for a CPU-only instance type (the host is one serving unit), got ${count}`);
+    f.number(o, 'gpuMemoryGiB', p, { exclusiveMin: 0, optional: cpuOnly });
     f.number(o, 'vcpu', p, { min: 1, int: true });
     f.number(o, 'memoryGiB', p, { exclusiveMin: 0 });
+    f.string(o, 'arch', p, { choices: HOST_ARCHES });
     const prices = f.object(o.prices, join(p, 'prices'));
     if (prices) {
       for (const [region, price] of Object.entries(prices)) {
@@ -147,6 +174,7 @@ export function validateCatalog(raw: unknown, source: string): Catalog {
         const lo = f.number(po, 'spotUsdPerHourLow', pp, { exclusiveMin: 0 });
         const hi = f.number(po, 'spotUsdPerHourHigh', pp, { exclusiveMin: 0 });
         if (lo !== undefined && hi !== undefined && hi < lo) f.add(join(pp, 'spotUsdPerHourHigh'), `must be at least spotUsdPerHourLow (${lo})`);
+        f.string(po, 'caveat', pp, { optional: true });
         sourced(f, po, pp);
       }
     }
@@ -198,6 +226,10 @@ function sourced(f: Fields, o: Obj, p: string): void {
 
 export function findGpu(catalog: Catalog, name: string): GpuSpec | undefined {
   return catalog.gpus.find((g) => g.name === name);
+}
+
+export function isCpu(gpu: GpuSpec): boolean {
+  return gpu.kind === 'cpu';
 }
 
 /** The spot price the planner uses: the middle of the observed range. */

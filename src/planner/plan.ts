@@ -2,7 +2,9 @@
 // size the hourly fleet analytically, simulate the month for each strategy, add storage and
 // delivery, rank, recommend the cheapest plan that meets the SLO, and test the top plans
 // against traffic ±50% and spot price ±30%.
-import { bundledCatalog, findGpu, spotMid, type Catalog, type InstanceType } from './catalog.js';
+import { optionCaveats } from './caveats.js';
+import { bundledCatalog, findGpu, isCpu, spotMid, type Catalog, type InstanceType } from './catalog.js';
+import { checkUserProfiles } from './profile-check.js';
 import { bundledEngines, resolveProfile, type EngineSpec, type GpuProfile, type MeasuredCurve, type ProfileSource } from './profiles.js';
 import { audioSecondsDistribution, charsQuantiles } from './queueing.js';
 import { LoadCache, simulate, STRATEGIES, type SimResult, type StrategyName } from './simulate.js';
@@ -44,6 +46,8 @@ export interface PlanOption {
   coldStartS: number;
   profileSource: ProfileSource;
   profileCitation: string;
+  /** What to know before buying it that does not exclude it (stale price, estimated profile, bounds; caveats.ts). */
+  caveats: string[];
   fleetByHourOfDay: number[];
 }
 
@@ -104,6 +108,10 @@ export interface ProfileSummary {
   memoryGiB: number[];
   coldStartS: number;
   coldStartSource: string;
+  firstAudioFloorMs: number;
+  bounds: string[];
+  /** CPU profiles: the instance type they were resolved for (they depend on its vCPUs). */
+  instanceType?: string;
   scaling?: GpuProfile['scaling'];
 }
 
@@ -144,6 +152,7 @@ export function plan(input: PlanInput): PlanResult {
   }
   const strategies = input.strategies ?? STRATEGIES;
   const userProfiles = [...(input.userProfiles ?? []), ...w.profiles];
+  checkUserProfiles(userProfiles, catalog, engines);
   const audio = audioSecondsDistribution(w);
   const rules = sizingRules(w);
   const traffic = generateTraffic(w);
@@ -164,7 +173,7 @@ export function plan(input: PlanInput): PlanResult {
       excluded.push({ instanceType: instance.instanceType, reason: !price ? `no price for ${w.region}` : `GPU ${instance.gpu} not in catalog` });
       continue;
     }
-    const req = { engine, gpu, catalog, userCurves: userProfiles, ...(w.coldStartS !== undefined ? { coldStartS: w.coldStartS } : {}) };
+    const req = { engine, gpu, catalog, instance, userCurves: userProfiles, ...(w.coldStartS !== undefined ? { coldStartS: w.coldStartS } : {}) };
     const resolved = resolveProfile(req);
     if (!resolved.ok) {
       excluded.push({ instanceType: instance.instanceType, reason: resolved.reason });
@@ -195,6 +204,10 @@ export function plan(input: PlanInput): PlanResult {
       options.push(toOption(w, cand, strategy, sim, fixedUsd, storage, delivery, charsPerMonth, audioHours, traffic));
       input.onProgress?.(++done, total);
     }
+  }
+  for (const o of options) {
+    const cand = candidates.find((c) => c.instance.instanceType === o.instanceType) as Candidate;
+    o.caveats = optionCaveats(cand.instance, cand.unit.profile, w.region, input.now ?? new Date());
   }
   rank(options);
   const best = options.find((o) => o.sloMet) ?? null;
@@ -375,6 +388,7 @@ function toOption(
     coldStartS: unit.profile.coldStartS,
     profileSource: unit.profile.source,
     profileCitation: unit.profile.citation,
+    caveats: [],
     fleetByHourOfDay: sim.fleetByHourOfDay,
   };
 }
@@ -405,7 +419,8 @@ function assumptionNotes(catalog: Catalog, candidates: Candidate[], storage: Sto
     const hi = Math.max(...r.map((x) => x[1]));
     notes.push(`Spot discount: the usual "spot is ~30% of on-demand" does not hold here: g4dn/g5/g6 spot runs ${pct(lo)}-${pct(hi)} of on-demand in catalog ${catalog.version}; the planner uses the middle of each range.`);
   }
-  const mem = candidates.map((c) => c.unit.profile.memoryGiB(c.unit.k));
+  // About GPU memory: CPU instance types have none.
+  const mem = candidates.filter((c) => !isCpu(c.unit.gpu)).map((c) => c.unit.profile.memoryGiB(c.unit.k));
   if (mem.length > 0) {
     const limited = candidates.filter((c) => c.unit.profile.memoryLimited).map((c) => c.instance.instanceType);
     notes.push(
@@ -421,6 +436,7 @@ function assumptionNotes(catalog: Catalog, candidates: Candidate[], storage: Sto
     notes.push(`Cold start: ${cold.map((s) => `${Math.round(s)} s`).join(', ')} (instance boot + model load) is an assumption, not a published figure: it decides what scale-to-zero and autoscaling cost in latency. Measure yours and set coldStartS.`);
   }
   notes.push(...storage.notes);
+  if (catalog.storage.region !== w.region) notes.push(`Storage and delivery are priced at ${catalog.storage.region} rates: catalog ${catalog.version} has none for ${w.region}.`);
   const estimated = candidates.filter((c) => c.unit.profile.source === 'estimated').map((c) => c.instance.instanceType);
   if (estimated.length > 0) notes.push(`Estimated profiles (no published figures for these GPUs): ${estimated.join(', ')}. Measure one and pass it with --profile; a measured profile always wins.`);
   return notes;
@@ -430,9 +446,10 @@ function summarizeProfiles(candidates: Candidate[]): ProfileSummary[] {
   const seen = new Map<string, ProfileSummary>();
   for (const c of candidates) {
     const p = c.unit.profile;
-    if (seen.has(p.gpu)) continue;
+    const key = p.instanceType ?? p.gpu;
+    if (seen.has(key)) continue;
     const range = Array.from({ length: p.maxConcurrency }, (_, i) => i + 1);
-    seen.set(p.gpu, {
+    seen.set(key, {
       engine: p.engine,
       gpu: p.gpu,
       source: p.source,
@@ -443,6 +460,9 @@ function summarizeProfiles(candidates: Candidate[]): ProfileSummary[] {
       memoryGiB: range.map((k) => p.memoryGiB(k)),
       coldStartS: p.coldStartS,
       coldStartSource: p.coldStartSource,
+      firstAudioFloorMs: p.firstAudioFloorMs,
+      bounds: p.bounds,
+      ...(p.instanceType ? { instanceType: p.instanceType } : {}),
       ...(p.scaling ? { scaling: p.scaling } : {}),
     });
   }

@@ -4,8 +4,11 @@
 // a user's measured profile always wins. docs/planner.md explains the model.
 import { readFileSync } from 'node:fs';
 import bundled from './data/engine-profiles.json' with { type: 'json' };
-import type { Catalog, GpuSpec } from './catalog.js';
-import { findGpu } from './catalog.js';
+import type { Catalog, GpuSpec, InstanceType } from './catalog.js';
+import { findGpu, HOST_ARCHES, isCpu, type HostArch } from './catalog.js';
+import { resolveCpuProfile } from './cpu-profile.js';
+import { requirementProblem } from './engine-requirements.js';
+import { applyPublishedBounds } from './floors.js';
 import { Fields, join, type Obj } from './validate.js';
 
 export interface ThroughputPoint {
@@ -25,6 +28,10 @@ export interface MeasuredCurve {
   coldStartS?: number;
   /** Written by `cosyfleet bench`: how and where the curve was measured. */
   measurement?: Measurement;
+  /** CPU engines' anchors: the vCPUs of the host the curve was measured on. */
+  vcpus?: number;
+  /** Where a user profile came from (`profiles[0]`, `my-g6.json`), for error messages. */
+  origin?: string;
 }
 
 /** Provenance of a profile that `cosyfleet bench` measured (profileSource: measured). */
@@ -40,10 +47,41 @@ export interface Measurement {
   charsPerSecond?: Record<string, number>;
 }
 
+/** What an engine needs from an instance type; options that lack it are excluded, with the reason. */
+export interface EngineRequirements {
+  accelerator: 'cuda' | 'cpu';
+  /** Host architectures the engine's image is built for. */
+  arch: HostArch[];
+  archSource: string;
+  /** GPU microarchitectures the serving stack supports (absent: any CUDA GPU). */
+  gpuArchitectures?: string[];
+  gpuArchitecturesSource?: string;
+}
+
+/**
+ * A published figure that bounds the scaling model: the fastest first audio at one stream and
+ * the best per-stream speed anyone has shown for the model on a GPU (any serving stack).
+ */
+export interface PublishedFloor {
+  gpu: string;
+  firstAudioMs?: number;
+  /** Processing time / audio time with one stream: 1/rtf audio-s/s per stream. */
+  rtfAtOneStream?: number;
+  /** The setup the figure comes from ("vLLM-Omni, streaming clone, 1 stream"). */
+  what: string;
+  source: string;
+  sourceDate: string;
+}
+
 export interface EngineSpec {
   engine: string;
   description: string;
+  requires: EngineRequirements;
+  /** Published figures that bound this engine's estimated profiles (floors.ts). */
+  floors: PublishedFloor[];
   maxConcurrency: number;
+  /** CPU engines: most concurrent streams per vCPU (the anchor's range per vCPU). */
+  streamsPerVcpu?: number;
   anchors: MeasuredCurve[];
   firstAudioGrowthPerStream: number;
   /** Why this engine's anchors must not be scaled to other GPUs (no estimates then). */
@@ -71,6 +109,15 @@ export interface GpuProfile {
   coldStartS: number;
   coldStartSource: string;
   memoryGiB: (concurrency: number) => number;
+  /**
+   * Lowest first audio (ms) any option on this profile may claim: its first audio with one
+   * stream in flight. Queueing adds to it; no load model may go below it.
+   */
+  firstAudioFloorMs: number;
+  /** Published figures that clamped this (estimated) profile, each with its source; empty when none did. */
+  bounds: string[];
+  /** CPU profiles depend on the instance's vCPUs: the instance type they were resolved for. */
+  instanceType?: string;
   /** For estimated profiles: the anchor and the ratios used. */
   scaling?: { fromGpu: string; bandwidthRatio: number; computeRatio: number; flowPrecision: 'bf16' | 'fp32'; fit: TwoTermFit };
 }
@@ -87,22 +134,69 @@ export const USABLE_MEMORY_SHARE = 0.9;
 export function bundledEngines(): EngineSpec[] {
   const f = new Fields();
   const top = f.object(structuredClone(bundled) as unknown, '') as Obj;
+  const floors = (f.array(top, 'floors', '') ?? []).map((x, i) => parseFloor(f, x, join('floors', i)));
   const engines = (f.array(top, 'engines', '') ?? []).map((e, i) => parseEngine(f, e, join('engines', i)));
   f.throwIfAny('bundled engine profiles');
-  return engines.filter((e): e is EngineSpec => e !== undefined);
+  return engines
+    .filter((e): e is EngineSpec => e !== undefined)
+    .map((e) => ({ ...e, floors: floors.filter((x) => x?.engines.includes(e.engine)).map((x) => x!.floor) }));
+}
+
+function parseFloor(f: Fields, raw: unknown, p: string): { engines: string[]; floor: PublishedFloor } | undefined {
+  const o = f.object(raw, p);
+  if (!o) return undefined;
+  const engines = (f.array(o, 'engines', p, { minLength: 1 }) ?? []).flatMap((e, i) => f.stringValue(e, join(join(p, 'engines'), i)) ?? []);
+  const firstAudioMs = f.number(o, 'firstAudioMs', p, { exclusiveMin: 0, optional: true });
+  const rtfAtOneStream = f.number(o, 'rtfAtOneStream', p, { exclusiveMin: 0, optional: true });
+  if (firstAudioMs === undefined && rtfAtOneStream === undefined) f.add(p, 'needs firstAudioMs or rtfAtOneStream');
+  return {
+    engines,
+    floor: {
+      gpu: f.string(o, 'gpu', p) ?? '',
+      ...(firstAudioMs === undefined ? {} : { firstAudioMs }),
+      ...(rtfAtOneStream === undefined ? {} : { rtfAtOneStream }),
+      what: f.string(o, 'what', p) ?? '',
+      source: f.string(o, 'source', p) ?? '',
+      sourceDate: f.string(o, 'sourceDate', p) ?? '',
+    },
+  };
+}
+
+function parseRequirements(f: Fields, raw: unknown, p: string): EngineRequirements {
+  const o = f.object(raw, p) ?? {};
+  const accelerator = (f.string(o, 'accelerator', p, { choices: ['cuda', 'cpu'] }) ?? 'cuda') as 'cuda' | 'cpu';
+  const arch = (f.array(o, 'arch', p, { minLength: 1 }) ?? []).flatMap((a, i) => f.stringValue(a, join(join(p, 'arch'), i), { choices: HOST_ARCHES }) ?? []) as HostArch[];
+  const gpuArchitectures = f.array(o, 'gpuArchitectures', p, { optional: true, minLength: 1 })?.flatMap((a, i) => f.stringValue(a, join(join(p, 'gpuArchitectures'), i)) ?? []);
+  const gpuArchitecturesSource = f.string(o, 'gpuArchitecturesSource', p, { optional: gpuArchitectures === undefined });
+  return {
+    accelerator,
+    arch,
+    archSource: f.string(o, 'archSource', p) ?? '',
+    ...(gpuArchitectures ? { gpuArchitectures } : {}),
+    ...(gpuArchitecturesSource ? { gpuArchitecturesSource } : {}),
+  };
 }
 
 function parseEngine(f: Fields, raw: unknown, p: string): EngineSpec | undefined {
   const o = f.object(raw, p);
   if (!o) return undefined;
-  const anchors = (f.array(o, 'anchors', p, { minLength: 1 }) ?? []).map((a, i) => parseCurve(f, a, join(join(p, 'anchors'), i)));
+  const anchors = (f.array(o, 'anchors', p, { minLength: 1 }) ?? []).map((a, i) => {
+    const ap = join(join(p, 'anchors'), i);
+    const curve = parseCurve(f, a, ap);
+    const vcpus = f.number((a ?? {}) as Obj, 'vcpus', ap, { min: 1, int: true, optional: true });
+    return curve && vcpus !== undefined ? { ...curve, vcpus } : curve;
+  });
+  const streamsPerVcpu = f.number(o, 'streamsPerVcpu', p, { exclusiveMin: 0, optional: true });
   const mem = f.object(o.memory, join(p, 'memory')) ?? {};
   const cold = f.object(o.coldStart, join(p, 'coldStart')) ?? {};
   const noEstimates = f.string(o, 'noEstimates', p, { optional: true });
   return {
     ...(noEstimates ? { noEstimates } : {}),
+    ...(streamsPerVcpu === undefined ? {} : { streamsPerVcpu }),
     engine: f.string(o, 'engine', p) ?? '',
     description: f.string(o, 'description', p) ?? '',
+    requires: parseRequirements(f, o.requires, join(p, 'requires')),
+    floors: [],
     maxConcurrency: f.number(o, 'maxConcurrency', p, { min: 1, int: true }) ?? 1,
     anchors: anchors.filter((a): a is MeasuredCurve => a !== undefined),
     firstAudioGrowthPerStream: f.number(o, 'firstAudioGrowthPerStream', p, { min: 0 }) ?? 0,
@@ -224,6 +318,8 @@ function parseMeasurement(f: Fields, o: Obj, p: string): Measurement | undefined
   return { profileSource: 'measured', measuredAt, ...(instanceType ? { instanceType } : {}), flags, host, ...(cps ? { charsPerSecond: cps } : {}) };
 }
 
+const PROFILE_TOP = '(profile)';
+
 /** A user's measured profile file: one object or a list, each with `engine` and a curve. */
 export function loadUserProfiles(path: string): (MeasuredCurve & { engine: string })[] {
   const f = new Fields();
@@ -236,7 +332,7 @@ export function loadUserProfiles(path: string): (MeasuredCurve & { engine: strin
   }
   const out = parseUserProfiles(f, raw, '');
   f.throwIfAny(`profile ${path}`);
-  return out;
+  return out.map((c) => ({ ...c, origin: `${path}${c.origin === PROFILE_TOP ? '' : c.origin}` }));
 }
 
 export function parseUserProfiles(f: Fields, raw: unknown, path: string): (MeasuredCurve & { engine: string })[] {
@@ -253,7 +349,7 @@ export function parseUserProfiles(f: Fields, raw: unknown, path: string): (Measu
     f.known(o, p, CURVE_FIELDS);
     const engine = f.string(o, 'engine', p, { maxLength: PROFILE_LIMITS.stringChars });
     const curve = parseCurve(f, o, p);
-    if (engine && curve) out.push({ ...curve, engine });
+    if (engine && curve) out.push({ ...curve, engine, origin: p || PROFILE_TOP });
   });
   return out;
 }
@@ -273,7 +369,7 @@ export function fitTwoTerm(points: readonly ThroughputPoint[]): TwoTermFit {
   return { w: Math.max(0, w), l: Math.max(0, l) };
 }
 
-function interpolate(points: readonly { x: number; y: number }[], x: number): number {
+export function interpolate(points: readonly { x: number; y: number }[], x: number): number {
   const first = points[0] as { x: number; y: number };
   if (points.length === 1 || x <= first.x) return first.y;
   for (let i = 1; i < points.length; i++) {
@@ -286,7 +382,7 @@ function interpolate(points: readonly { x: number; y: number }[], x: number): nu
   return b.y + ((b.y - a.y) * (x - b.x)) / (b.x - a.x);
 }
 
-function firstAudioCurve(points: readonly { concurrency: number; ms: number }[], growth: number, maxC: number): Float64Array {
+export function firstAudioCurve(points: readonly { concurrency: number; ms: number }[], growth: number, maxC: number): Float64Array {
   const out = new Float64Array(maxC + 1);
   const pts = points.map((p) => ({ x: p.concurrency, y: p.ms }));
   const only = pts[0] as { x: number; y: number };
@@ -302,7 +398,7 @@ function flowPrecision(gpu: GpuSpec): 'bf16' | 'fp32' {
 }
 
 /** Compute rate the flow/vocoder stage runs at: bf16 tensor cores, else plain fp32. */
-function flowTflops(gpu: GpuSpec): number | undefined {
+export function flowTflops(gpu: GpuSpec): number | undefined {
   return gpu.bf16 ? gpu.fp16TensorTflops : gpu.fp32Tflops;
 }
 
@@ -310,6 +406,8 @@ export interface ProfileRequest {
   engine: EngineSpec;
   gpu: GpuSpec;
   catalog: Catalog;
+  /** The instance type being sized: its host architecture is checked, and a CPU's profile depends on its vCPUs and RAM. */
+  instance?: InstanceType;
   userCurves?: readonly (MeasuredCurve & { engine: string })[];
   /** Overrides every profile's cold start (the workload's coldStartS). */
   coldStartS?: number;
@@ -317,43 +415,54 @@ export interface ProfileRequest {
 
 export type ProfileResult = { ok: true; profile: GpuProfile } | { ok: false; reason: string };
 
+/** Memory use by concurrency, and the most streams that fit in `capacityGiB`. */
+export function memoryModel(engine: EngineSpec, bf16: boolean, capacityGiB: number): { memory: (c: number) => number; memCap: number } {
+  const memory = (c: number) =>
+    (bf16 ? engine.memory.weightsBf16GiB : engine.memory.weightsNoBf16GiB) + engine.memory.cudaContextGiB + engine.memory.runtimeExtraGiB + (c * engine.memory.perStreamMiB) / 1024;
+  return { memory, memCap: Math.floor(((capacityGiB * USABLE_MEMORY_SHARE - memory(0)) * 1024) / engine.memory.perStreamMiB) };
+}
+
+/** A user's or the bundled measured curve, as a profile (measured and published curves are their own floor). */
+export function curveProfile(req: ProfileRequest, measured: MeasuredCurve, user: boolean, memory: (c: number) => number, memCap: number, name: string): GpuProfile {
+  const { engine } = req;
+  const lastC = (measured.throughput[measured.throughput.length - 1] as ThroughputPoint).concurrency;
+  const cap = measured.maxConcurrency ?? (user ? lastC : engine.maxConcurrency);
+  const maxC = Math.min(cap, memCap);
+  const pts = measured.throughput.map((t) => ({ x: t.concurrency, y: t.audioSecondsPerSecond }));
+  const throughput = new Float64Array(maxC + 1);
+  for (let c = 1; c <= maxC; c++) throughput[c] = Math.max(1e-6, interpolate(pts, Math.min(c, lastC)));
+  const firstAudioMs = firstAudioCurve(measured.firstAudioMs, engine.firstAudioGrowthPerStream, maxC);
+  const defaultCold = engine.coldStart.instanceBootS + engine.coldStart.modelLoadS;
+  return {
+    engine: engine.engine,
+    gpu: name,
+    source: user ? (measured.measurement ? 'measured' : 'user') : 'published',
+    citation: `${measured.source} (${measured.sourceDate})`,
+    maxConcurrency: maxC,
+    memoryLimited: memCap < cap,
+    throughput,
+    firstAudioMs,
+    firstAudioFloorMs: firstAudioMs[1] as number,
+    bounds: [],
+    coldStartS: req.coldStartS ?? measured.coldStartS ?? defaultCold,
+    coldStartSource: req.coldStartS !== undefined ? 'workload coldStartS' : measured.coldStartS !== undefined ? 'user profile' : engine.coldStart.source,
+    memoryGiB: memory,
+  };
+}
+
 export function resolveProfile(req: ProfileRequest): ProfileResult {
   const { engine, gpu, catalog } = req;
-  if (gpu.cuda === false) return { ok: false, reason: `${gpu.name} is not a CUDA GPU; ${engine.engine} cannot run on it` };
-  const memory = (c: number) =>
-    (gpu.bf16 ? engine.memory.weightsBf16GiB : engine.memory.weightsNoBf16GiB) + engine.memory.cudaContextGiB + engine.memory.runtimeExtraGiB + (c * engine.memory.perStreamMiB) / 1024;
-  const fixed = memory(0);
-  const memCap = Math.floor(((gpu.memoryGiB * USABLE_MEMORY_SHARE - fixed) * 1024) / engine.memory.perStreamMiB);
+  const refused = requirementProblem(engine, gpu, req.instance);
+  if (refused) return { ok: false, reason: refused };
+  if (isCpu(gpu)) return resolveCpuProfile(req);
+  const { memory, memCap } = memoryModel(engine, gpu.bf16, gpu.memoryGiB ?? 0);
   if (memCap < 1) return { ok: false, reason: `${gpu.name} has ${gpu.memoryGiB} GiB; ${engine.engine} needs ${memory(1).toFixed(1)} GiB for one stream` };
   const defaultCold = engine.coldStart.instanceBootS + engine.coldStart.modelLoadS;
 
   const user = req.userCurves?.find((u) => u.engine === engine.engine && u.gpu === gpu.name);
   const anchor = engine.anchors.find((a) => a.gpu === gpu.name);
   const measured = user ?? anchor;
-  if (measured) {
-    const lastC = (measured.throughput[measured.throughput.length - 1] as ThroughputPoint).concurrency;
-    const cap = measured.maxConcurrency ?? (user ? lastC : engine.maxConcurrency);
-    const maxC = Math.min(cap, memCap);
-    const pts = measured.throughput.map((t) => ({ x: t.concurrency, y: t.audioSecondsPerSecond }));
-    const throughput = new Float64Array(maxC + 1);
-    for (let c = 1; c <= maxC; c++) throughput[c] = Math.max(1e-6, interpolate(pts, Math.min(c, lastC)));
-    return {
-      ok: true,
-      profile: {
-        engine: engine.engine,
-        gpu: gpu.name,
-        source: user ? (user.measurement ? 'measured' : 'user') : 'published',
-        citation: `${measured.source} (${measured.sourceDate})`,
-        maxConcurrency: maxC,
-        memoryLimited: memCap < cap,
-        throughput,
-        firstAudioMs: firstAudioCurve(measured.firstAudioMs, engine.firstAudioGrowthPerStream, maxC),
-        coldStartS: req.coldStartS ?? measured.coldStartS ?? defaultCold,
-        coldStartSource: req.coldStartS !== undefined ? 'workload coldStartS' : measured.coldStartS !== undefined ? 'user profile' : engine.coldStart.source,
-        memoryGiB: memory,
-      },
-    };
-  }
+  if (measured) return { ok: true, profile: curveProfile(req, measured, user !== undefined, memory, memCap, gpu.name) };
 
   // Scaling model: fit the anchor's time per audio second to w + l/c. The l part (LLM decode,
   // one step shared by the batch) is bound by memory bandwidth; the w part (flow + vocoder per
@@ -377,6 +486,7 @@ export function resolveProfile(req: ProfileRequest): ProfileResult {
   const anchorFa = firstAudioCurve(source.firstAudioMs, engine.firstAudioGrowthPerStream, maxC);
   const latencyRatio = (scaled.w + scaled.l) / (fit.w + fit.l);
   const firstAudioMs = anchorFa.map((v) => v * latencyRatio);
+  const bounds = applyPublishedBounds(engine, gpu, catalog, throughput, firstAudioMs);
   return {
     ok: true,
     profile: {
@@ -390,6 +500,8 @@ export function resolveProfile(req: ProfileRequest): ProfileResult {
       memoryLimited: memCap < engine.maxConcurrency,
       throughput,
       firstAudioMs,
+      firstAudioFloorMs: firstAudioMs[1] as number,
+      bounds,
       coldStartS: req.coldStartS ?? defaultCold,
       coldStartSource: req.coldStartS !== undefined ? 'workload coldStartS' : engine.coldStart.source,
       memoryGiB: memory,

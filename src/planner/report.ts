@@ -22,7 +22,15 @@ const COLUMNS: { head: string; cell: (o: PlanOption, i: number) => string; right
   { head: 'SLO', cell: (o) => (o.sloMet ? 'yes' : 'no') },
   { head: 'util', cell: (o) => pct(o.utilization), right: true },
   { head: 'profile', cell: (o) => o.profileSource },
+  { head: 'caveats', cell: (o) => (o.caveats.length > 0 ? String(o.caveats.length) : ''), right: true },
 ];
+
+/** Caveats by instance type (every strategy of a type shares them), in the options' rank order. */
+function caveatsByInstance(r: PlanResult): [string, string[]][] {
+  const seen = new Map<string, string[]>();
+  for (const o of r.options) if (!seen.has(o.instanceType) && o.caveats.length > 0) seen.set(o.instanceType, o.caveats);
+  return [...seen];
+}
 
 function textTable(head: string[], rows: string[][], right: boolean[]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -52,6 +60,7 @@ function recommendationLines(r: PlanResult): string[] {
       `${rec.sloViolationMinutes} SLO-violation minutes${rec.spotInterruptions ? `, ${rec.spotInterruptions} spot interruptions` : ''}.`,
     `  Why: ${rec.why}.`,
     `  Profile (${rec.profileSource}): ${rec.profileCitation}.`,
+    ...(rec.caveats.length > 0 ? [`  Caveats: ${rec.caveats.join('; ')}.`] : []),
   ];
 }
 
@@ -77,6 +86,8 @@ export function renderTable(r: PlanResult, limit = 25): string {
   out.push(textTable(COLUMNS.map((c) => c.head), optionRows(r, limit), COLUMNS.map((c) => !!c.right)));
   if (r.options.length > limit) out.push(`… ${r.options.length - limit} more plans (--format json lists all)`);
   out.push('', ...recommendationLines(r));
+  const caveats = caveatsByInstance(r);
+  if (caveats.length > 0) out.push('', 'Caveats (column "caveats" counts them):', ...caveats.flatMap(([t, cs]) => [`  ${t}:`, ...cs.map((c) => `    - ${c}`)]));
   if (r.excluded.length > 0) out.push('', 'Not sized:', ...r.excluded.map((e) => `  ${e.instanceType}: ${e.reason}`));
   out.push('', `Storage: ${r.storage.chosen.label}, ${usd(r.storage.chosen.monthlyUsd, 2)}/month; delivery ${num(r.delivery.egressGbPerMonth, 0)} GB, ${usd(r.delivery.monthlyUsd, 2)}/month.`);
   if (r.sensitivity.length > 0) {
@@ -104,6 +115,8 @@ export function renderMarkdown(r: PlanResult, chartFiles?: ChartFiles): string {
     if (chartFiles.latencyVsLoad) out.push(`![Latency vs load](${chartFiles.latencyVsLoad})`, '');
   }
   out.push('## Plans, ranked', '', 'SLO-meeting plans first, each group by monthly cost.', '', mdTable(COLUMNS.map((c) => c.head), optionRows(r, r.options.length), COLUMNS.map((c) => !!c.right)), '');
+  const caveats = caveatsByInstance(r);
+  if (caveats.length > 0) out.push('## Caveats', '', ...caveats.flatMap(([t, cs]) => [`- **${t}**`, ...cs.map((c) => `  - ${c}`)]), '');
   if (r.excluded.length > 0) out.push('## Not sized', '', ...r.excluded.map((e) => `- **${e.instanceType}**: ${e.reason}`), '');
   out.push('## Storage and delivery', '', mdTable(['lifecycle', '$/month'], r.storage.candidates.map((c) => [c.label, usd(c.monthlyUsd, 2)]), [false, true]), '');
   out.push(`Chosen: ${r.storage.chosen.label}. Delivery: ${num(r.delivery.egressGbPerMonth, 0)} GB/month (${num(r.delivery.cdnGb, 0)} GB via CDN), ${usd(r.delivery.monthlyUsd, 2)}/month.`, '');
@@ -136,6 +149,7 @@ export function renderHtml(r: PlanResult, charts: Charts): string {
 ${charts.latencyVsLoad ? `<figure>${charts.latencyVsLoad}</figure>` : ''}
 <h2>Plans, ranked</h2>
 ${table(COLUMNS.map((c) => c.head), optionRows(r, r.options.length), COLUMNS.map((c) => !!c.right))}
+${caveatsByInstance(r).length > 0 ? `<h2>Caveats</h2><ul>${caveatsByInstance(r).map(([t, cs]) => `<li><b>${esc(t)}</b><ul>${cs.map((c) => `<li>${esc(c)}</li>`).join('')}</ul></li>`).join('')}</ul>` : ''}
 ${r.excluded.length > 0 ? `<h2>Not sized</h2><ul>${r.excluded.map((e) => `<li><b>${esc(e.instanceType)}</b>: ${esc(e.reason)}</li>`).join('')}</ul>` : ''}
 <h2>Storage and delivery</h2>
 ${table(['lifecycle', '$/month'], r.storage.candidates.map((c) => [c.label, usd(c.monthlyUsd, 2)]), [false, true])}

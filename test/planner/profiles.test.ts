@@ -48,8 +48,11 @@ test('a GPU with published figures gets a published profile; others are estimate
 });
 
 test('GPUs without bf16 run the flow in fp32 and come out much slower', () => {
-  const t4 = resolveProfile({ engine: trt, gpu: gpu('T4'), catalog });
-  const l4 = resolveProfile({ engine: trt, gpu: gpu('L4'), catalog });
+  // TensorRT-LLM does not support Turing (engine-requirements.ts); the scaling model is checked
+  // with a stack that does.
+  const anyCuda = { ...trt, requires: { accelerator: 'cuda' as const, arch: trt.requires.arch, archSource: trt.requires.archSource } };
+  const t4 = resolveProfile({ engine: anyCuda, gpu: gpu('T4'), catalog });
+  const l4 = resolveProfile({ engine: anyCuda, gpu: gpu('L4'), catalog });
   assert.ok(t4.ok && l4.ok);
   assert.equal(t4.profile.scaling!.flowPrecision, 'fp32');
   assert.equal(l4.profile.scaling!.flowPrecision, 'bf16');
@@ -78,13 +81,13 @@ test('non-CUDA accelerators and too-small GPUs are refused with a reason', () =>
   const inf = resolveProfile({ engine: trt, gpu: gpu('Inferentia2'), catalog });
   assert.equal(inf.ok, false);
   assert.match((inf as { reason: string }).reason, /not a CUDA GPU/);
-  const tiny = resolveProfile({ engine: trt, gpu: { ...gpu('T4'), memoryGiB: 4 }, catalog });
+  const tiny = resolveProfile({ engine: trt, gpu: { ...gpu('L4'), memoryGiB: 4 }, catalog });
   assert.equal(tiny.ok, false);
   assert.match((tiny as { reason: string }).reason, /needs .* GiB for one stream/);
 });
 
 test('the bundled catalog carries a source and date on every price and GPU figure', () => {
-  assert.equal(catalog.version, '2026-11-24');
+  assert.equal(catalog.version, '2026-12-04');
   for (const g of catalog.gpus) assert.ok(g.source && g.sourceDate, g.name);
   for (const i of catalog.instances) {
     for (const [region, p] of Object.entries(i.prices)) assert.ok(p.source && p.sourceDate, `${i.instanceType} ${region}`);
