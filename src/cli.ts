@@ -2,6 +2,7 @@
 // The `cosyfleet` command. `serve` runs the service; later issues add plan, doctor and bench.
 import { loadConfig, ConfigError } from './config/config.js';
 import { SETTINGS } from './config/settings.js';
+import { exitWhenFlushed } from './util/exit-when-flushed.js';
 import { VERSION } from './version.js';
 
 const USAGE = `cosyfleet ${VERSION}
@@ -55,16 +56,18 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// `serve` answers -1: it runs until a signal drains it.
 main(process.argv.slice(2)).then(
   (code) => {
-    if (code >= 0) process.exit(code);
+    if (code >= 0) exitWhenFlushed(code);
   },
   (err: unknown) => {
     if (err instanceof ConfigError) {
       console.error(err.message);
-      process.exit(2);
+      exitWhenFlushed(2);
+      return;
     }
     console.error(err);
-    process.exit(1);
+    exitWhenFlushed(1);
   },
 );
