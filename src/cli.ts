@@ -15,6 +15,7 @@ Commands:
   plan       Capacity and cost plan for a workload file (cosyfleet plan --help)
   prices     Refresh the instance price catalog from AWS (cosyfleet prices refresh --help)
   doctor     Check this machine for CosyVoice3 (Python, package, CUDA, GPU memory, model files) and the remote server (--json)
+  bench      Load-test a TTS server (closed/open loop) and write an engine profile for plan (cosyfleet bench --help)
   help       Show this help
 
 Settings (flag / environment variable, default):
@@ -39,6 +40,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./planner/command.js')).runPlanCommand(rest, process);
     case 'prices':
       return (await import('./planner/command.js')).runPricesCommand(rest, process);
+    case 'bench':
+      return (await import('./loadgen/command.js')).runBenchCommand(rest, process);
     case 'doctor':
       return (await import('./doctor/command.js')).runDoctorCommand(rest, { env: process.env, stdout: process.stdout });
     case 'help':

@@ -38,9 +38,10 @@ Credentials come from the usual AWS chain (environment, profile, instance role).
 pricing:GetProducts and ec2:DescribeSpotPriceHistory.
 `;
 
-type Flags = Map<string, string[]>;
+export type Flags = Map<string, string[]>;
 
-function parseArgs(argv: readonly string[], known: Record<string, 'value' | 'bool' | 'multi'>): { positional: string[]; flags: Flags; problems: string[] } {
+/** `--name value`, `--name=value`, bare booleans and repeatable flags; unknown names are problems. */
+export function parseArgs(argv: readonly string[], known: Record<string, 'value' | 'bool' | 'multi'>): { positional: string[]; flags: Flags; problems: string[] } {
   const positional: string[] = [];
   const flags: Flags = new Map();
   const problems: string[] = [];

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { bundledCatalog, findGpu } from '../planner/catalog.js';
+import { bundledEngines, loadUserProfiles, resolveProfile } from '../planner/profiles.js';
+import { ProfileError, toProfile } from './profile.js';
+import type { BenchRun, LevelStats } from './types.js';
+
+function level(concurrency: number, aps: number, o: Partial<LevelStats> = {}): LevelStats {
+  return {
+    concurrency, rate: null, complete: true, windowS: 10, requests: 10, ok: 10, errors: {}, errorCount: 0, status429: 0, errorShare: 0, aborted: 0, warmup: 0, drained: 0,
+    audioSeconds: aps * 10, audioSecondsPerSecond: aps, requestsPerSecond: 1, firstAudioMs: { n: 10, mean: 100 * concurrency, p50: 90 * concurrency, p95: 150 * concurrency, p99: 160 * concurrency },
+    completionMs: { n: 10, mean: 1000, p50: 900, p95: 1500, p99: 1600 }, meanRtf: 0.1, errorSamples: {}, ...o,
+  };
+}
+
+const run: BenchRun = {
+  tool: 'cosyfleet bench 0.1.0', mode: 'closed',
+  target: { url: 'http://user:secret@gpu-box:8080/?k=1', route: 'tts', path: '/v1/tts', audioFormat: 'pcm' },
+  texts: { source: 'fixed', chars: 200, language: 'en' },
+  startedAt: '2026-12-04T02:00:00.000Z', endedAt: '2026-12-04T02:03:00.000Z', wallS: 180, stoppedBy: 'errors',
+  levels: [level(1, 5), level(2, 9), level(4, 12), level(8, 12.2, { errorShare: 0.1, status429: 1 }), level(16, 3, { complete: false })],
+  saturation: { concurrency: 4, saturated: true, reason: 'r' },
+  totals: { arrivals: 50, sent: 50, ok: 49, errors: 0, status429: 1, aborted: 0, dropped: 0 },
+  charsPerSecond: { en: 15.2, cmn: 0 }, settings: { levelDurationS: 10, warmupS: 3 }, records: [],
+};
+
+test('a closed-loop run becomes a profile the planner reads back as measured', () => {
+  const p = toProfile(run, { engine: 'cosyvoice3-trtllm', gpu: 'L4', instanceType: 'g6.xlarge', flags: { precision: 'fp16', workers: 2 }, host: { note: 'x' } });
+  // The failing level (10% errors) and the cut-short one are left out.
+  assert.deepEqual(p.throughput.map((t) => t.concurrency), [1, 2, 4]);
+  assert.deepEqual(p.firstAudioMs[2], { concurrency: 4, ms: 400, p95Ms: 600 });
+  assert.equal(p.maxConcurrency, 4);
+  assert.equal(p.source, 'cosyfleet bench 0.1.0 against http://gpu-box:8080 /v1/tts');
+  assert.equal(p.sourceDate, '2026-12-04');
+  assert.deepEqual(p.charsPerSecond, { en: 15.2 });
+  assert.equal(p.flags.precision, 'fp16');
+  assert.equal(p.flags.route, '/v1/tts');
+  assert.equal(p.flags.levelDurationS, 10);
+  assert.deepEqual(p.host, { note: 'x' });
+
+  const dir = mkdtempSync(join(tmpdir(), 'bench-profile-'));
+  try {
+    const file = join(dir, 'p.json');
+    writeFileSync(file, JSON.stringify(p));
+    const [curve] = loadUserProfiles(file);
+    assert.equal(curve?.engine, 'cosyvoice3-trtllm');
+    assert.equal(curve?.measurement?.profileSource, 'measured');
+    assert.equal(curve?.measurement?.instanceType, 'g6.xlarge');
+    const catalog = bundledCatalog();
+    const engine = bundledEngines().find((e) => e.engine === 'cosyvoice3-trtllm');
+    const r = resolveProfile({ engine: engine!, gpu: findGpu(catalog, 'L4')!, catalog, userCurves: [curve!] });
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.equal(r.profile.source, 'measured');
+    assert.equal(r.profile.maxConcurrency, 4);
+    assert.equal(r.profile.throughput[4], 12);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('provenance stays within the planner\'s bounds; --local adds this machine', () => {
+  const flags = Object.fromEntries(Array.from({ length: 80 }, (_, i) => [`k${i}`, 'v'.repeat(300)]));
+  const p = toProfile(run, { engine: 'e', gpu: 'g', flags, local: true });
+  assert.equal(Object.keys(p.flags).length, 64);
+  assert.ok(Object.values(p.flags).every((v) => String(v).length <= 200));
+  assert.equal(typeof p.host.cpus, 'number');
+  assert.equal(p.host.node, process.version);
+  assert.ok(['cpuModel', 'memoryGiB', 'arch', 'os'].every((k) => k in p.host));
+});
+
+test('no profile from an open loop or from a run without a clean level', () => {
+  assert.throws(() => toProfile({ ...run, mode: 'open' }, { engine: 'e', gpu: 'g' }), ProfileError);
+  assert.throws(() => toProfile({ ...run, levels: [level(1, 5, { errorShare: 0.5 })] }, { engine: 'e', gpu: 'g' }), /no level can go into a profile/);
+});

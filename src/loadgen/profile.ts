@@ -1,0 +1,116 @@
+// A closed-loop run as an engine profile in the planner's own format (loadUserProfiles in
+// src/planner/profiles.ts): throughput and first audio by concurrency, the saturation point as
+// maxConcurrency, and the measurement's provenance (profileSource: measured).
+import { arch, cpus, platform, release, totalmem } from 'node:os';
+import type { Measurement } from '../planner/profiles.js';
+import { ERROR_SHARE_LIMIT, type BenchRun } from './types.js';
+
+export interface ProfileMeta {
+  /** The planner's engine name (`cosyvoice3-trtllm`, ...). */
+  engine: string;
+  /** The catalog's GPU name (`L4`, `A10G`, ...). */
+  gpu: string;
+  instanceType?: string;
+  /** Server/engine settings the run used (`--flag k=v`); the run's own settings are added. */
+  flags?: Record<string, string | number | boolean>;
+  /** What is known about the server's machine (`--host-note k=v`). */
+  host?: Record<string, string | number>;
+  /** The server runs on this machine: this machine's CPU, memory, arch and Node go into host. */
+  local?: boolean;
+}
+
+/** The profile file's object: what `loadUserProfiles` reads (one object, engine included). */
+export type BenchProfile = {
+  engine: string;
+  gpu: string;
+  throughput: { concurrency: number; audioSecondsPerSecond: number }[];
+  firstAudioMs: { concurrency: number; ms: number; p95Ms: number }[];
+  source: string;
+  sourceDate: string;
+  maxConcurrency: number;
+} & Measurement;
+
+/** The planner's bounds on the provenance maps (src/planner/profiles.ts MEASUREMENT_LIMITS). */
+const MAX_KEYS = 64;
+const MAX_VALUE_CHARS = 200;
+
+export class ProfileError extends Error {
+  override readonly name = 'ProfileError';
+}
+
+/** This machine, for a server on it: CPU model and count, memory, architecture, OS, Node. */
+export function localHost(): Record<string, string | number> {
+  const list = cpus();
+  return {
+    cpuModel: (list[0]?.model ?? 'unknown').trim(),
+    cpus: list.length,
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    arch: arch(),
+    os: `${platform()} ${release()}`,
+    node: process.version,
+  };
+}
+
+/** The URL without credentials, query or fragment: a profile is shared, a key is not. */
+function publicUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`;
+  } catch {
+    return url;
+  }
+}
+
+function bounded<V extends string | number | boolean>(entries: [string, V][]): Record<string, V> {
+  const out: Record<string, V> = {};
+  for (const [k, v] of entries.slice(0, MAX_KEYS)) out[k] = (typeof v === 'string' ? v.slice(0, MAX_VALUE_CHARS) : v) as V;
+  return out;
+}
+
+/**
+ * The profile of a closed-loop run. Levels that were cut short, failed more than
+ * ERROR_SHARE_LIMIT, or produced no audio are left out. Throws ProfileError when no level is
+ * left (or the run was an open loop, which has no concurrency curve).
+ */
+export function toProfile(run: BenchRun, meta: ProfileMeta): BenchProfile {
+  if (run.mode !== 'closed') throw new ProfileError('a profile needs the closed-loop ramp (throughput by concurrency); this run was an open loop');
+  const levels = run.levels.filter((l) => l.complete && l.errorShare <= ERROR_SHARE_LIMIT && l.audioSecondsPerSecond > 0 && l.firstAudioMs !== null && l.concurrency !== null);
+  if (levels.length === 0) {
+    throw new ProfileError(`no level can go into a profile: each was cut short, failed more than ${ERROR_SHARE_LIMIT * 100}% of its requests, or made no audio (stopped by ${run.stoppedBy})`);
+  }
+  const used = levels.map((l) => l.concurrency as number);
+  const saturation = run.saturation?.concurrency;
+  const maxConcurrency = saturation !== null && saturation !== undefined && used.includes(saturation) ? saturation : Math.max(...used);
+  const round = (x: number, d: number) => Math.round(x * 10 ** d) / 10 ** d;
+  const t = run.target;
+  const texts = run.texts;
+  const runFlags: [string, string | number | boolean][] = [
+    ['route', t.path],
+    ['audioFormat', t.audioFormat],
+    ...(t.voice ? [['voice', t.voice] as [string, string]] : []),
+    ...(t.model ? [['model', t.model] as [string, string]] : []),
+    ...(texts.source === 'fixed'
+      ? [['texts', 'fixed'], ['chars', texts.chars], ['language', texts.language]] as [string, string | number][]
+      : [['texts', `workload ${texts.name}`], ['meanChars', texts.meanChars], ['languages', Object.entries(texts.languages).map(([k, v]) => `${k}:${v}`).join(',')]] as [string, string | number][]),
+    ...Object.entries(run.settings),
+  ];
+  const profile: BenchProfile = {
+    engine: meta.engine,
+    gpu: meta.gpu,
+    throughput: levels.map((l) => ({ concurrency: l.concurrency as number, audioSecondsPerSecond: round(l.audioSecondsPerSecond, 3) })),
+    firstAudioMs: levels.map((l) => ({ concurrency: l.concurrency as number, ms: round(Math.max(0.1, l.firstAudioMs!.mean), 1), p95Ms: round(Math.max(0.1, l.firstAudioMs!.p95), 1) })),
+    source: `${run.tool} against ${publicUrl(t.url)} ${t.path}`,
+    sourceDate: run.startedAt.slice(0, 10),
+    maxConcurrency,
+    profileSource: 'measured',
+    measuredAt: run.startedAt,
+    ...(meta.instanceType ? { instanceType: meta.instanceType } : {}),
+    // The user's own flags win over the run's description of itself.
+    flags: bounded([...Object.entries(meta.flags ?? {}), ...runFlags.filter(([k]) => !(meta.flags && k in meta.flags))]),
+    host: bounded([...Object.entries(meta.host ?? {}), ...(meta.local ? Object.entries(localHost()).filter(([k]) => !(meta.host && k in meta.host)) : [])]),
+  };
+  const cps = Object.entries(run.charsPerSecond).filter(([, v]) => v > 0 && v <= 100);
+  if (cps.length > 0) profile.charsPerSecond = Object.fromEntries(cps);
+  return profile;
+}
+
