@@ -42,7 +42,9 @@ describe('cosyfleet bench, closed loop, against the real service', () => {
       target: { url: server.url, route: 'tts', audioFormat: 'pcm' },
       texts: fixedTexts(40, 'en'),
       concurrency: [1, 2],
-      levelDurationS: 1,
+      // Windows end by count, so a slow machine changes the numbers, never what is measured.
+      levelDurationS: 60,
+      levelRequests: 4,
       warmupS: 0.2,
       onEvent: (e) => events.push(e),
     });
@@ -109,7 +111,7 @@ describe('cosyfleet bench, closed loop, against the real service', () => {
     const html = join(dir, 'report.html');
     const profile = join(dir, 'cli-profile.json');
     const code = await runBenchCommand(
-      ['--url', server.url, '--concurrency', '1,2', '--level-duration', '0.5', '--warmup', '0', '--chars', '30', '--format', 'html', '--out', html, '--profile-out', profile, '--engine', 'cosyvoice3-trtllm', '--gpu', 'L4', '--flag', 'espeakWorkers=2'],
+      ['--url', server.url, '--concurrency', '1,2', '--level-duration', '60', '--level-requests', '3', '--warmup', '0', '--chars', '30', '--format', 'html', '--out', html, '--profile-out', profile, '--engine', 'cosyvoice3-trtllm', '--gpu', 'L4', '--flag', 'espeakWorkers=2'],
       { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) }, env: {} },
     );
     assert.equal(code, 0, err.join(''));

@@ -58,14 +58,15 @@ describe('bench counts errors', () => {
 
   it('a real server with a one-job queue answers real 429s, counted apart from errors', async () => {
     server = await startTestServer({ queueMax: 1, espeakWorkers: 1 });
-    // Four clients at once meet one slot and one queue place: two are refused at the start, and
-    // then wait the Retry-After before trying again.
-    const run = await runClosedLoop({ target: { url: server.url, route: 'tts', audioFormat: 'pcm' }, texts: fixedTexts(150, 'en'), concurrency: [4], warmupS: 0, levelDurationS: 1.5 });
+    // Four clients at once meet one slot and one queue place: two are refused at the start (the
+    // first two answers, so in the window of four), and then wait the Retry-After before trying
+    // again. The first request was admitted, so it ends ok, in the window or after it.
+    const run = await runClosedLoop({ target: { url: server.url, route: 'tts', audioFormat: 'pcm' }, texts: fixedTexts(150, 'en'), concurrency: [4], warmupS: 0, levelDurationS: 60, levelRequests: 4 });
     const [level] = run.levels;
     assert.ok(level);
-    assert.ok(level.status429 > 0, JSON.stringify(level));
-    assert.ok(level.ok > 0, JSON.stringify(level));
-    assert.equal(level.errorCount, 0, JSON.stringify(level.errors));
+    assert.ok(level.status429 >= 2, JSON.stringify(level));
+    assert.ok(run.totals.ok > 0, JSON.stringify(run.totals));
+    assert.equal(run.totals.errors, 0, JSON.stringify(level.errors));
     assert.match(level.errorSamples['http 429'] ?? '', /^(queue_full|overloaded): /);
     assert.ok(run.records.filter((r) => r.status === 429).every((r) => r.retryAfterS !== undefined && r.retryAfterS >= 1), 'each 429 carried a Retry-After');
     const metrics = await (await fetch(`${server.url}/metrics`)).text();

@@ -56,7 +56,7 @@ describe('bench on the OpenAI-compatible route', () => {
   it('measures a real server\'s /v1/audio/speech: audio, first audio, throughput', async () => {
     const server = await startTestServer();
     closers.push(server.close);
-    const run = await runClosedLoop({ target: { url: server.url, route: 'openai', audioFormat: 'pcm', apiKey: 'unused' }, texts: fixedTexts(40, 'en'), concurrency: [1], levelDurationS: 0.7, warmupS: 0 });
+    const run = await runClosedLoop({ target: { url: server.url, route: 'openai', audioFormat: 'pcm', apiKey: 'unused' }, texts: fixedTexts(40, 'en'), concurrency: [1], levelDurationS: 60, levelRequests: 3, warmupS: 0 });
     const [level] = run.levels;
     assert.ok(level && level.ok > 0, JSON.stringify(level));
     assert.equal(level.errorCount + level.status429, 0, JSON.stringify(level.errorSamples));
