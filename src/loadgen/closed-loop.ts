@@ -1,10 +1,8 @@
 // Closed loop: `c` clients, each sending its next request as soon as the last one ends, at
 // c = 1, 2, 4, ... until throughput stops growing or errors pass the limit. Each level warms up
 // first; its statistics cover the requests that end inside its measurement window.
-import { VERSION } from '../version.js';
-import { defaultHardStopS, sessionFor, type LoopOptions, type Session } from './session.js';
-import { charsPerSecond, levelStats, totalsOf } from './stats.js';
-import { targetInfo } from './request.js';
+import { defaultHardStopS, runCommon, sessionFor, type LoopOptions, type Session } from './session.js';
+import { levelStats } from './stats.js';
 import type { TextSource } from './texts.js';
 import { ERROR_PAUSE_S, ERROR_SHARE_LIMIT, FLAT_GROWTH, FLAT_LEVELS, RETRY_AFTER_DEFAULT_S, RETRY_AFTER_MAX_S, type BenchRun, type LevelStats, type Phase, type RequestRecord, type StopReason } from './types.js';
 
@@ -77,22 +75,13 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<BenchRun> {
   } finally {
     session.close();
   }
-  const endedAt = new Date();
-  const records = session.records;
   return {
-    tool: `cosyfleet bench ${VERSION}`,
+    ...runCommon(session, o, 0),
     mode: 'closed',
-    target: targetInfo(o.target),
-    texts: o.texts.describe,
-    startedAt: session.startedAt.toISOString(),
-    endedAt: endedAt.toISOString(),
-    wallS: (endedAt.getTime() - session.startedAt.getTime()) / 1000,
     // A bound that cut the run short says so even when the ramp had its own reason.
     stoppedBy: session.stoppedBy === 'hard-stop' || session.stoppedBy === 'signal' ? session.stoppedBy : rampEnd.reason,
     levels: stats,
     saturation: { concurrency: rampEnd.concurrency, saturated: rampEnd.saturated, reason: rampEnd.why },
-    totals: totalsOf(records, session.sent, 0),
-    charsPerSecond: charsPerSecond(records),
     settings: {
       levels: levels.join(','),
       levelDurationS,
@@ -102,7 +91,6 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<BenchRun> {
       ...(o.levelRequests !== undefined ? { levelRequests: o.levelRequests } : {}),
       ...(o.maxRequests !== undefined ? { maxRequests: o.maxRequests } : {}),
     },
-    records,
   };
 }
 

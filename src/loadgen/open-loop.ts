@@ -2,11 +2,9 @@
 // keeps up, as real traffic does. The arrival times come from the seed alone, so a run's
 // arrival count does not depend on timer jitter; arrivals beyond --max-in-flight are dropped and
 // counted.
-import { VERSION } from '../version.js';
 import { Rng } from '../planner/rng.js';
-import { defaultHardStopS, sessionFor, type LoopOptions } from './session.js';
-import { charsPerSecond, levelStats, totalsOf } from './stats.js';
-import { targetInfo } from './request.js';
+import { defaultHardStopS, runCommon, sessionFor, type LoopOptions } from './session.js';
+import { levelStats } from './stats.js';
 import type { BenchRun, RequestRecord } from './types.js';
 
 export interface OpenLoopOptions extends LoopOptions {
@@ -63,7 +61,6 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<BenchRun> {
   } finally {
     session.close();
   }
-  const endedAt = new Date();
   const records = session.records;
   const lastEnd = records.reduce((m, r) => Math.max(m, r.endedAtMs), lastArrivalMs);
   const level = levelStats({
@@ -79,19 +76,11 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<BenchRun> {
   });
   session.emit({ type: 'level-end', level });
   return {
-    tool: `cosyfleet bench ${VERSION}`,
+    ...runCommon(session, o, dropped),
     mode: 'open',
-    target: targetInfo(o.target),
-    texts: o.texts.describe,
-    startedAt: session.startedAt.toISOString(),
-    endedAt: endedAt.toISOString(),
-    wallS: (endedAt.getTime() - session.startedAt.getTime()) / 1000,
     stoppedBy: session.stoppedBy ?? 'completed',
     levels: [level],
     saturation: null,
-    totals: totalsOf(records, session.sent, dropped),
-    charsPerSecond: charsPerSecond(records),
     settings: { rate: o.rate, durationS, maxInFlight, seed, hardStopS, ...(o.maxRequests !== undefined ? { maxRequests: o.maxRequests } : {}) },
-    records,
   };
 }

@@ -1,12 +1,15 @@
 // What keeps every run bounded, shared by the closed and open loops: the duration after which
 // no request starts, the request budget, and the hard stop (and the caller's signal) that abort
-// every request in flight, so a server that never answers still ends the run.
+// every request in flight, so a server that never answers still ends the run; and the parts of
+// the finished run that both loops fill alike.
 import { performance } from 'node:perf_hooks';
 import type { LanguageCode } from '../text/language.js';
 import type { Agent } from 'node:http';
-import { exchange, runAgent, type Target } from './request.js';
+import { VERSION } from '../version.js';
+import { exchange, runAgent, targetInfo, type Target } from './request.js';
+import { charsPerSecond, totalsOf } from './stats.js';
 import type { TextSource } from './texts.js';
-import type { BenchEvent, Phase, RequestRecord, StopReason } from './types.js';
+import type { BenchEvent, BenchRun, Phase, RequestRecord, StopReason } from './types.js';
 
 /** The default hard stop: twice the planned time plus half a minute for the last answers. */
 export function defaultHardStopS(durationS: number): number {
@@ -168,4 +171,21 @@ export class Session {
     for (const t of this.timers) clearTimeout(t);
     this.opts.signal?.removeEventListener('abort', this.onSignal);
   }
+}
+
+/** The parts of a run both loops fill the same way, once the session is over. */
+export function runCommon(session: Session, o: LoopOptions, dropped: number): Pick<BenchRun, 'tool' | 'target' | 'texts' | 'startedAt' | 'endedAt' | 'wallS' | 'totals' | 'charsPerSecond' | 'records'> {
+  const endedAt = new Date();
+  const records = session.records;
+  return {
+    tool: `cosyfleet bench ${VERSION}`,
+    target: targetInfo(o.target),
+    texts: o.texts.describe,
+    startedAt: session.startedAt.toISOString(),
+    endedAt: endedAt.toISOString(),
+    wallS: (endedAt.getTime() - session.startedAt.getTime()) / 1000,
+    totals: totalsOf(records, session.sent, dropped),
+    charsPerSecond: charsPerSecond(records),
+    records,
+  };
 }
