@@ -23,38 +23,24 @@ export function resolveCpuProfile(req: ProfileRequest): ProfileResult {
 function scaledCpuProfile(req: ProfileRequest, instance: InstanceType, anchor: MeasuredCurve, memory: (c: number) => number, memCap: number): GpuProfile {
   const { engine } = req;
   const anchorVcpus = anchor.vcpus as number;
-  const byVcpu = Math.max(1, Math.floor((engine.streamsPerVcpu as number) * instance.vcpu));
-  const cap = Math.min(engine.maxConcurrency, byVcpu);
-  const maxC = Math.min(cap, memCap);
+  const cap = Math.min(engine.maxConcurrency, Math.max(1, Math.floor((engine.streamsPerVcpu as number) * instance.vcpu)));
   const lastC = (anchor.throughput[anchor.throughput.length - 1] as { concurrency: number }).concurrency;
   const pts = anchor.throughput.map((t) => ({ x: t.concurrency, y: t.audioSecondsPerSecond }));
   const anchorFa = firstAudioCurve(anchor.firstAudioMs, engine.firstAudioGrowthPerStream, lastC);
   const faPts = Array.from({ length: lastC }, (_, i) => ({ x: i + 1, y: anchorFa[i + 1] as number }));
-  const throughput = new Float64Array(maxC + 1);
-  const firstAudioMs = new Float64Array(maxC + 1);
-  for (let c = 1; c <= maxC; c++) {
+  const scaled: MeasuredCurve = { ...anchor, maxConcurrency: cap, throughput: [], firstAudioMs: [] };
+  for (let c = 1; c <= cap; c++) {
     // The anchor's concurrency at the same streams per vCPU; below one stream, a lone stream's speed.
     const x = Math.min(lastC, Math.max(1, (c * anchorVcpus) / instance.vcpu));
-    throughput[c] = (c * interpolate(pts, x)) / x;
-    firstAudioMs[c] = interpolate(faPts, x);
+    scaled.throughput.push({ concurrency: c, audioSecondsPerSecond: (c * interpolate(pts, x)) / x });
+    scaled.firstAudioMs.push({ concurrency: c, ms: interpolate(faPts, x) });
   }
-  const defaultCold = engine.coldStart.instanceBootS + engine.coldStart.modelLoadS;
   return {
-    engine: engine.engine,
-    gpu: req.gpu.name,
+    ...curveProfile(req, scaled, false, memory, memCap, req.gpu.name),
     instanceType: instance.instanceType,
     source: 'estimated',
     citation:
       `estimated for ${instance.vcpu} vCPUs (${req.gpu.name}) from the anchor's ${anchorVcpus}: each stream as fast as at the same streams per vCPU there, ` +
       `at most ${engine.streamsPerVcpu} per vCPU; another CPU and hyper-threads sharing a core make it an estimate. Anchor: ${anchor.source} (${anchor.sourceDate})`,
-    maxConcurrency: maxC,
-    memoryLimited: memCap < cap,
-    throughput,
-    firstAudioMs,
-    firstAudioFloorMs: firstAudioMs[1] as number,
-    bounds: [],
-    coldStartS: req.coldStartS ?? defaultCold,
-    coldStartSource: req.coldStartS !== undefined ? 'workload coldStartS' : engine.coldStart.source,
-    memoryGiB: memory,
   };
 }

@@ -432,7 +432,6 @@ export function curveProfile(req: ProfileRequest, measured: MeasuredCurve, user:
   const throughput = new Float64Array(maxC + 1);
   for (let c = 1; c <= maxC; c++) throughput[c] = Math.max(1e-6, interpolate(pts, Math.min(c, lastC)));
   const firstAudioMs = firstAudioCurve(measured.firstAudioMs, engine.firstAudioGrowthPerStream, maxC);
-  const defaultCold = engine.coldStart.instanceBootS + engine.coldStart.modelLoadS;
   return {
     engine: engine.engine,
     gpu: name,
@@ -444,10 +443,17 @@ export function curveProfile(req: ProfileRequest, measured: MeasuredCurve, user:
     firstAudioMs,
     firstAudioFloorMs: firstAudioMs[1] as number,
     bounds: [],
-    coldStartS: req.coldStartS ?? measured.coldStartS ?? defaultCold,
-    coldStartSource: req.coldStartS !== undefined ? 'workload coldStartS' : measured.coldStartS !== undefined ? 'user profile' : engine.coldStart.source,
+    ...coldStartOf(req, measured),
     memoryGiB: memory,
   };
+}
+
+/** The cold start a profile uses: the workload's, else the measured curve's, else the engine's assumption. */
+export function coldStartOf(req: ProfileRequest, measured?: MeasuredCurve): { coldStartS: number; coldStartSource: string } {
+  if (req.coldStartS !== undefined) return { coldStartS: req.coldStartS, coldStartSource: 'workload coldStartS' };
+  if (measured?.coldStartS !== undefined) return { coldStartS: measured.coldStartS, coldStartSource: 'user profile' };
+  const cold = req.engine.coldStart;
+  return { coldStartS: cold.instanceBootS + cold.modelLoadS, coldStartSource: cold.source };
 }
 
 export function resolveProfile(req: ProfileRequest): ProfileResult {
@@ -457,8 +463,6 @@ export function resolveProfile(req: ProfileRequest): ProfileResult {
   if (isCpu(gpu)) return resolveCpuProfile(req);
   const { memory, memCap } = memoryModel(engine, gpu.bf16, gpu.memoryGiB ?? 0);
   if (memCap < 1) return { ok: false, reason: `${gpu.name} has ${gpu.memoryGiB} GiB; ${engine.engine} needs ${memory(1).toFixed(1)} GiB for one stream` };
-  const defaultCold = engine.coldStart.instanceBootS + engine.coldStart.modelLoadS;
-
   const user = req.userCurves?.find((u) => u.engine === engine.engine && u.gpu === gpu.name);
   const anchor = engine.anchors.find((a) => a.gpu === gpu.name);
   const measured = user ?? anchor;
@@ -502,8 +506,7 @@ export function resolveProfile(req: ProfileRequest): ProfileResult {
       firstAudioMs,
       firstAudioFloorMs: firstAudioMs[1] as number,
       bounds,
-      coldStartS: req.coldStartS ?? defaultCold,
-      coldStartSource: req.coldStartS !== undefined ? 'workload coldStartS' : engine.coldStart.source,
+      ...coldStartOf(req),
       memoryGiB: memory,
       scaling: { fromGpu: source.gpu, bandwidthRatio, computeRatio, flowPrecision: flowPrecision(gpu), fit },
     },
