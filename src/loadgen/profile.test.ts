@@ -75,3 +75,20 @@ test('no profile from an open loop or from a run without a clean level', () => {
   assert.throws(() => toProfile({ ...run, mode: 'open' }, { engine: 'e', gpu: 'g' }), ProfileError);
   assert.throws(() => toProfile({ ...run, levels: [level(1, 5, { errorShare: 0.5 })] }, { engine: 'e', gpu: 'g' }), /no level can go into a profile/);
 });
+
+test("the profile's throughput is the server's, with c requests in it: the client's gaps between requests do not count", () => {
+  // Two clients; each request is 10 s of audio done in 0.5 s, and the client takes 0.5 s more
+  // before its next one: the wall clock sees 20 audio-s/s, the server ran 2 x 10 / 0.5 = 40.
+  const rec = (id: number) => ({
+    id, concurrency: 2, language: 'en' as const, chars: 150, sentAtMs: id * 1000, endedAtMs: id * 1000 + 500, phase: 'window' as const,
+    outcome: 'ok' as const, status: 200, firstAudioMs: 50, completionMs: 500, audioSeconds: 10, rtf: 0.05,
+  });
+  const gappy: BenchRun = {
+    ...run,
+    levels: [level(1, 5), level(2, 20)],
+    saturation: { concurrency: 2, saturated: false, reason: 'r' },
+    records: [rec(1), rec(2), rec(3), rec(4), { ...rec(5), phase: 'warmup' }, { ...rec(6), outcome: 'http_error' as const, audioSeconds: null, completionMs: null }],
+  };
+  const p = toProfile(gappy, { engine: 'cosyvoice3-trtllm', gpu: 'L4' });
+  assert.deepEqual(p.throughput, [{ concurrency: 1, audioSecondsPerSecond: 5 }, { concurrency: 2, audioSecondsPerSecond: 40 }]);
+});

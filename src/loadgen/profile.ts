@@ -51,6 +51,24 @@ export function localHost(): Record<string, string | number> {
   };
 }
 
+/**
+ * Audio seconds per second with `c` requests in the server at once: c × Σ audio / Σ completion
+ * over the level's measured requests (Little's law). This is what the planner's curve means; the
+ * wall-clock figure is lower by the client's own gaps between one request and the next (large
+ * beside espeak's 80 ms requests, small beside a GPU's seconds), which would make the planner
+ * think the server slower, and its queue longer, than it is.
+ */
+export function inServerThroughput(run: BenchRun, c: number): number | null {
+  let audio = 0;
+  let time = 0;
+  for (const r of run.records) {
+    if (r.concurrency !== c || r.phase !== 'window' || r.outcome !== 'ok' || r.audioSeconds === null || r.completionMs === null) continue;
+    audio += r.audioSeconds;
+    time += r.completionMs / 1000;
+  }
+  return time > 0 && audio > 0 ? (c * audio) / time : null;
+}
+
 /** The URL without credentials, query or fragment: a profile is shared, a key is not. */
 function publicUrl(url: string): string {
   try {
@@ -97,7 +115,7 @@ export function toProfile(run: BenchRun, meta: ProfileMeta): BenchProfile {
   const profile: BenchProfile = {
     engine: meta.engine,
     gpu: meta.gpu,
-    throughput: levels.map((l) => ({ concurrency: l.concurrency as number, audioSecondsPerSecond: round(l.audioSecondsPerSecond, 3) })),
+    throughput: levels.map((l) => ({ concurrency: l.concurrency as number, audioSecondsPerSecond: round(inServerThroughput(run, l.concurrency as number) ?? l.audioSecondsPerSecond, 3) })),
     firstAudioMs: levels.map((l) => ({ concurrency: l.concurrency as number, ms: round(Math.max(0.1, l.firstAudioMs!.mean), 1), p95Ms: round(Math.max(0.1, l.firstAudioMs!.p95), 1) })),
     source: `${run.tool} against ${publicUrl(t.url)} ${t.path}`,
     sourceDate: run.startedAt.slice(0, 10),

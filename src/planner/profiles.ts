@@ -43,7 +43,7 @@ export interface Measurement {
   flags: Record<string, string | number | boolean>;
   /** The machine the server ran on, as far as the client can tell or was told. */
   host: Record<string, string | number>;
-  /** Audio seconds per character of the texts sent, by language code: the workload's speaking rate. */
+  /** Characters per audio second of the texts sent, by language code: the workload's `charsPerSecond`. */
   charsPerSecond?: Record<string, number>;
 }
 

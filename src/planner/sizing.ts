@@ -60,7 +60,7 @@ export class Unit {
     this.perStreamFactor = k / (profile.throughput[k] as number);
     this.service = scaleTable(audio, this.perStreamFactor);
     this.coarseAudio = coarsen(audio.values, 64);
-    this.firstAudioFloorS = Math.max(profile.firstAudioMs[1] as number, (profile as { firstAudioFloorMs?: number }).firstAudioFloorMs ?? 0) / 1000;
+    this.firstAudioFloorS = Math.max(profile.firstAudioMs[1] as number, profile.firstAudioFloorMs) / 1000;
     const firstAudioS = new Float64Array(k + 1);
     for (let n = 1; n <= k; n++) firstAudioS[n] = Math.max(this.firstAudioFloorS, (profile.firstAudioMs[n] as number) / 1000);
     this.curve = { k, throughput: profile.throughput.subarray(0, k + 1), firstAudioS };
