@@ -57,9 +57,6 @@ export interface SimResult {
   unservedAtEnd: number;
 }
 
-// Gauss–Laguerre nodes/weights: E[f(X)] for X ~ Exp(1).
-const GL_X = [0.3225476896193923, 1.7457611011583467, 4.536620296921128, 9.395070912301133];
-const GL_W = [0.6031541043416336, 0.3574186924377997, 0.03888790851500538, 0.0005392947055613275];
 const SAMPLES = 8;
 const S_SAMPLES = 4;
 /** Equiprobable quantiles of Exp(1), for spreading the wait of a cached load into the histograms. */
@@ -377,34 +374,31 @@ export function simulate(cfg: SimConfig): SimResult {
     switch (strategy) {
       case 'always-on':
         break;
-      case 'schedule': {
-        const want = schedDesired(t + 1);
-        const have = odReady + odBooting;
-        if (want > have) {
-          launch(bootOd, want - have, t);
-          odBooting += want - have;
-        } else if (want < have) {
-          const stop = have - want;
-          const fromReady = Math.min(odReady, stop);
-          odReady -= fromReady;
-          cancelBoots(bootOd, stop - fromReady);
-          odBooting -= stop - fromReady;
-        }
-        break;
-      }
+      case 'schedule':
       case 'spot-schedule': {
-        // Spot bought to the schedule; an interrupted instance is replaced at once (step 2).
+        // spot-schedule buys the scheduled fleet as spot; an interrupted instance is replaced
+        // at once (step 2).
+        const spot = strategy === 'spot-schedule';
+        const ready = spot ? spotReady : odReady;
+        const have = ready + (spot ? spotBooting : odBooting);
         const want = schedDesired(t + 1);
-        const have = spotReady + spotBooting;
+        let dReady = 0;
+        let dBooting = 0;
         if (want > have) {
-          launch(bootSpot, want - have, t);
-          spotBooting += want - have;
+          launch(spot ? bootSpot : bootOd, want - have, t);
+          dBooting = want - have;
         } else if (want < have) {
           const stop = have - want;
-          const fromReady = Math.min(spotReady, stop);
-          spotReady -= fromReady;
-          cancelBoots(bootSpot, stop - fromReady);
-          spotBooting -= stop - fromReady;
+          dReady = -Math.min(ready, stop);
+          cancelBoots(spot ? bootSpot : bootOd, stop + dReady);
+          dBooting = -(stop + dReady);
+        }
+        if (spot) {
+          spotReady += dReady;
+          spotBooting += dBooting;
+        } else {
+          odReady += dReady;
+          odBooting += dBooting;
         }
         break;
       }
