@@ -207,7 +207,7 @@ export function plan(input: PlanInput): PlanResult {
   }
   for (const o of options) {
     const cand = candidates.find((c) => c.instance.instanceType === o.instanceType) as Candidate;
-    o.caveats = optionCaveats(cand.instance, cand.unit.profile, w.region, input.now ?? new Date());
+    o.caveats = [...optionCaveats(cand.instance, cand.unit.profile, w.region, input.now ?? new Date()), ...spotCaveats(o, w, cand.schedule)];
   }
   rank(options);
   const best = options.find((o) => o.sloMet) ?? null;
@@ -311,8 +311,6 @@ export function sizeSchedule(unit: Unit, traffic: Traffic, burstFactor: number):
 }
 
 function runOne(w: Workload, cand: Candidate, strategy: StrategyName, traffic: Traffic): SimResult {
-  const maxSched = Math.max(...cand.schedule);
-  const minSched = Math.min(...cand.schedule);
   return simulate({
     unit: cand.unit,
     strategy,
@@ -325,7 +323,7 @@ function runOne(w: Workload, cand: Candidate, strategy: StrategyName, traffic: T
     idleMinutes: w.strategies.scaleToZero.idleMinutes,
     spot: {
       interruptionsPerInstanceMonth: w.strategies.spot.interruptionsPerInstanceMonth,
-      onDemandBase: w.strategies.spot.onDemandBase ?? (maxSched > 0 ? Math.max(1, minSched) : 0),
+      onDemandBase: onDemandBase(w, cand.schedule),
     },
     streamingShare: w.streamingShare,
     slo: w.slo,
@@ -391,6 +389,27 @@ function toOption(
     caveats: [],
     fleetByHourOfDay: sim.fleetByHourOfDay,
   };
+}
+
+/** The spot strategy's on-demand instances: the workload's, else the schedule's trough (at least 1). */
+function onDemandBase(w: Workload, schedule: Int32Array): number {
+  return w.strategies.spot.onDemandBase ?? (Math.max(...schedule) > 0 ? Math.max(1, Math.min(...schedule)) : 0);
+}
+
+/** What a spot strategy risks, and a spot strategy that is not one. */
+function spotCaveats(o: PlanOption, w: Workload, schedule: Int32Array): string[] {
+  const rate = w.strategies.spot.interruptionsPerInstanceMonth;
+  const base = onDemandBase(w, schedule);
+  if (o.strategy === 'spot' && base >= Math.max(...schedule)) {
+    return [`spot: the on-demand base (${base} instances) is the whole scheduled fleet, so spot covers only what goes past it: this is on-demand by another name; spot-only and spot-schedule are the spot plans`];
+  }
+  if ((o.strategy === 'spot-only' || o.strategy === 'spot-schedule') && o.spotInstanceHours > 0) {
+    return [
+      `spot: every instance can be interrupted; at ${rate} interruptions per instance-month (an assumption: set strategies.spot.interruptionsPerInstanceMonth from the Spot Instance Advisor) ` +
+        `the month had ${o.spotInterruptions}, each leaving the fleet short until its replacement boots (${Math.round(o.coldStartS)} s)`,
+    ];
+  }
+  return [];
 }
 
 /** SLO-meeting plans first, each group by monthly cost. */

@@ -139,6 +139,10 @@ test('spot: an on-demand base as large as the fleet is shown beside spot with no
     assert.ok(by(s).spotInterruptions > 0, `${s}: interruptions`);
     assert.ok(by(s).computeMonthlyUsd < by('always-on').computeMonthlyUsd);
   }
+  // The caveats say which is which, and what the all-spot plans risk.
+  assert.match(by('spot').caveats.join('\n'), /on-demand by another name/);
+  for (const s of ['spot-only', 'spot-schedule']) assert.match(by(s).caveats.join('\n'), /every instance can be interrupted; at 2 interruptions per instance-month .* the month had \d+/);
+  assert.ok(!by('always-on').caveats.some((c) => c.startsWith('spot:')));
   // Spot on the schedule holds the scheduled fleet (3) all month, replacing what is interrupted.
   assert.ok(Math.abs(by('spot-schedule').meanInstances - 3) < 0.1, `${by('spot-schedule').meanInstances}`);
 });
