@@ -60,18 +60,18 @@ export interface SimResult {
 const SAMPLES = 8;
 const S_SAMPLES = 4;
 /** Equiprobable quantiles of Exp(1), for spreading the wait of a cached load into the histograms. */
-const EXP_POINTS = Array.from({ length: 16 }, (_, i) => -Math.log(1 - (i + 0.5) / 16));
+const EXP_POINTS = Array.from({ length: 32 }, (_, i) => -Math.log(1 - (i + 0.5) / 32));
 /** Fluid leftovers below this many requests are rounding, not requests. */
 const EPS_REQUESTS = 1e-6;
 
 /**
- * Fleet states by (GPUs, utilization on a 1/1024 grid, rounded up): the month asks for a few
+ * Fleet states by (GPUs, utilization on a 1/256 grid, rounded up): the month asks for a few
  * hundred distinct ones millions of times. Each keeps its exceedance at the SLO and the weight
  * of requests that met it with no backlog ahead, spread into the histograms once at the end.
  */
 export class LoadCache {
   private readonly states = new Map<number, CachedLoad | null>();
-  static readonly GRID = 1024;
+  static readonly GRID = 256;
 
   constructor(private readonly unit: Unit) {}
 
@@ -443,7 +443,7 @@ export function simulate(cfg: SimConfig): SimResult {
     for (const cls of load.starts) {
       const w = weight * cls.weight;
       if (streamShare > 0) faHist.add(cls.firstAudioS * 1000, w * streamShare);
-      for (let i = 0; i < nAudio; i++) cHist.add((audio[i] as number) * cls.slowdown * 1000, w / nAudio);
+      for (let i = 0; i < coarse.length; i++) cHist.add((coarse[i] as number) * cls.slowdown * 1000, w / coarse.length);
     }
     if (load.pw > 0) {
       const w = (weight * load.pw) / EXP_POINTS.length;
