@@ -19,6 +19,7 @@ import { fixedTexts, runClosedLoop, runOpenLoop, toProfile, type BenchRun, type 
 import { bundledCatalog } from '../src/planner/catalog.js';
 import { plan } from '../src/planner/plan.js';
 import { parseUserProfiles } from '../src/planner/profiles.js';
+import { exactQuantile } from '../src/planner/queueing.js';
 import { Rng } from '../src/planner/rng.js';
 import { Fields } from '../src/planner/validate.js';
 import { validateWorkload } from '../src/planner/workload.js';
@@ -124,8 +125,7 @@ async function startServer(workers: number): Promise<{ url: string; child: Child
 }
 
 function p95(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil(0.95 * s.length) - 1)] as number;
+  return exactQuantile(Float64Array.from(xs).sort(), 0.95);
 }
 
 /** Percentile bootstrap interval (95%) of the p95 of `xs`. */

@@ -3,7 +3,7 @@
 // truth the analytic M/G/c estimate is checked against (the month simulation works per
 // minute and cannot afford one event per request).
 import { Rng } from './rng.js';
-import type { QuantileTable } from './queueing.js';
+import { exactQuantile as q, type QuantileTable } from './queueing.js';
 
 export interface DesResult {
   p95FirstAudioMs: number;
@@ -48,7 +48,6 @@ export function simulateRequests(opts: {
   }
   waits.sort();
   completions.sort();
-  const q = (a: Float64Array, p: number) => a[Math.min(a.length - 1, Math.ceil(p * a.length) - 1)] as number;
   return {
     p95FirstAudioMs: (q(waits, 0.95) + firstAudioS) * 1000,
     p95CompletionMs: q(completions, 0.95) * 1000,
@@ -174,7 +173,6 @@ export function simulateBatchedRequests(opts: {
   }
   const fa = firstAudio.slice(warmup).sort();
   const c = done.slice(warmup).sort();
-  const q = (a: Float64Array, p: number) => a[Math.min(a.length - 1, Math.ceil(p * a.length) - 1)] as number;
   return {
     p95FirstAudioMs: q(fa, 0.95) * 1000,
     p95CompletionMs: q(c, 0.95) * 1000,

@@ -34,8 +34,6 @@ export interface FleetLoad {
   queued: { slowdown: number; firstAudioS: number };
   /** Mean concurrency a stream runs beside (stream-weighted), per GPU. */
   meanConcurrency: number;
-  /** Offered work / what G GPUs make at full batch. */
-  utilization: number;
 }
 
 /** Wall seconds per audio second for one of n streams (n fractional: linear in T). */
@@ -108,7 +106,6 @@ export function fleetLoad(curve: Curve, gpus: number, lambda: number, meanAudioS
     starts,
     queued: { slowdown: slowdown(curve, (k + meanConcurrency) / 2), firstAudioS: curve.firstAudioS[k] as number },
     meanConcurrency,
-    utilization: rho,
   };
 }
 

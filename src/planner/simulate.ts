@@ -1,10 +1,10 @@
 // The month simulation: a time-stepped discrete-event model at 1-minute resolution. Each
 // minute: boots complete, spot notices arrive (2 minutes before the instance goes), the fleet
 // serves the backlog and the minute's arrivals, and the strategy's controller decides what to
-// launch or stop. Within a minute the wait is the M/G/c estimate (queueing.ts); across minutes
-// unserved requests carry over as FIFO cohorts, so cold starts and overloads show up as real
+// launch or stop. Within a minute latency is the fleet's state at the minute's load
+// (fleet-load.ts, cached by LoadCache); across minutes unserved requests carry over as FIFO cohorts, so cold starts and overloads show up as real
 // waits. Latencies go into weighted histograms for the month's p95/p99.
-import { completionExceed, firstAudioExceed, type FleetLoad } from './fleet-load.js';
+import { completionExceed, firstAudioExceed, survival, type FleetLoad } from './fleet-load.js';
 import { LatencyHistogram } from './histogram.js';
 import { Rng } from './rng.js';
 import type { Unit } from './sizing.js';
@@ -185,18 +185,6 @@ export function simulate(cfg: SimConfig): SimResult {
       break;
   }
 
-  const svcSurvival = (y: number): number => {
-    // P(S > y) from the equiprobable table (binary search).
-    if (y < (svc[0] as number)) return 1;
-    let lo = 0, hi = nSvc;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((svc[mid] as number) <= y) lo = mid + 1;
-      else hi = mid;
-    }
-    return (nSvc - lo) / nSvc;
-  };
-
   // Exceedance accumulators for the current minute.
   let exFa = 0, exC = 0, wMin = 0;
   /** Requests that waited `wait` seconds before service started. */
@@ -210,7 +198,7 @@ export function simulate(cfg: SimConfig): SimResult {
       const s = svc[Math.floor(((j + off) / S_SAMPLES) * nSvc)] as number;
       cHist.add((wait + s) * 1000, weight / S_SAMPLES);
     }
-    exC += weight * svcSurvival(sloC - wait);
+    exC += weight * survival(svc, sloC - wait);
     wMin += weight;
     served += weight;
   };
@@ -295,8 +283,8 @@ export function simulate(cfg: SimConfig): SimResult {
         const remaining = capacity - used;
         const shift = used / c;
         const work = n * es;
-        // The minute's M/G/c wait uses the arrival intensity, not the drawn count: the M/G/c
-        // formula already accounts for Poisson fluctuation within the minute.
+        // The minute's fleet state uses the arrival intensity, not the drawn count: the chain
+        // already accounts for Poisson fluctuation within the minute.
         const aEff = remaining > 0 ? (((intensity[t] as number) * es) / 60) * (capacity / remaining) : Infinity;
         const state = aEff < c * 0.995 && work < remaining ? loads.get(gpus, aEff / es) : null;
         if (state) {

@@ -43,8 +43,6 @@ export class Unit {
   readonly curve: Curve;
   /** The audio table downsampled to 64 points (for the waiting part of tails). */
   readonly coarseAudio: Float64Array;
-  /** No option claims a first audio below this (the profile's physical floor). */
-  readonly firstAudioFloorS: number;
   private readonly maxRateCache = new Map<number, number>();
 
   constructor(
@@ -60,9 +58,9 @@ export class Unit {
     this.perStreamFactor = k / (profile.throughput[k] as number);
     this.service = scaleTable(audio, this.perStreamFactor);
     this.coarseAudio = coarsen(audio.values, 64);
-    this.firstAudioFloorS = Math.max(profile.firstAudioMs[1] as number, profile.firstAudioFloorMs) / 1000;
+    // No concurrency claims a first audio below the profile's floor (a measured curve may dip).
     const firstAudioS = new Float64Array(k + 1);
-    for (let n = 1; n <= k; n++) firstAudioS[n] = Math.max(this.firstAudioFloorS, (profile.firstAudioMs[n] as number) / 1000);
+    for (let n = 1; n <= k; n++) firstAudioS[n] = Math.max(profile.firstAudioFloorMs, profile.firstAudioMs[n] as number) / 1000;
     this.curve = { k, throughput: profile.throughput.subarray(0, k + 1), firstAudioS };
   }
 
@@ -88,12 +86,12 @@ export class Unit {
     return fleetLoad(this.curve, gpus, lambda, this.audio.mean, this.audio.scv);
   }
 
-  /** p95 latencies of a fleet state (after `shift` seconds the backlog holds every arrival). */
-  latencyOf(load: FleetLoad, shift = 0): Latency {
-    const hint = exactQuantile(this.audio.values, 0.99) * load.queued.slowdown + shift + load.meanIfWait * 5;
+  /** p95 latencies of a fleet state. */
+  latencyOf(load: FleetLoad): Latency {
+    const hint = exactQuantile(this.audio.values, 0.99) * load.queued.slowdown + load.meanIfWait * 5;
     return {
-      p95FirstAudioMs: quantileOf((x) => firstAudioExceed(load, x, shift), 0.95, hint) * 1000,
-      p95CompletionMs: quantileOf((x) => completionExceed(load, this.audio.values, this.coarseAudio, x, shift), 0.95, hint) * 1000,
+      p95FirstAudioMs: quantileOf((x) => firstAudioExceed(load, x), 0.95, hint) * 1000,
+      p95CompletionMs: quantileOf((x) => completionExceed(load, this.audio.values, this.coarseAudio, x), 0.95, hint) * 1000,
     };
   }
 
