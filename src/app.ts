@@ -47,11 +47,23 @@ import { metricsRoutes } from './http/metrics.js';
 import { registerRetryAfter } from './http/retry-after.js';
 import { observeWorkers } from './workers/observe.js';
 import { adminRoutes } from './http/admin.js';
+import { registerAuth } from './http/auth.js';
+import { KeyService } from './accounts/key-service.js';
+import type { KeyRecord } from './accounts/key-store.js';
+import { parseEnvKeys } from './accounts/env-keys.js';
+import type { Principal } from './accounts/principal.js';
+import { SqliteKeyStore } from './storage/sqlite-key-store.js';
 
 export interface BuildOptions {
   /** Use this engine instead of the configured one (tests wrap the real engine). */
   engine?: Engine;
   logger?: Logger;
+  /**
+   * AUTH=keys and no key anywhere (none stored, none in the environment): a first admin key is
+   * created at start and handed here, the one place its secret exists (server.ts prints it).
+   * Without this callback no key is made.
+   */
+  firstKey?: (secret: string, record: KeyRecord) => void;
 }
 
 declare module 'fastify' {
@@ -149,6 +161,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.addHook('onClose', async () => {
     database.close();
   });
+  const keys = new KeyService(new SqliteKeyStore(database), { envKeys: parseEnvKeys(config.apiKeys), adminKey: config.adminKey });
+  registerAuth(app, { mode: config.auth, keys });
+  if (config.auth === 'keys' && options.firstKey) {
+    const announce = options.firstKey;
+    app.addHook('onReady', async () => {
+      if (await keys.anyKey()) return;
+      const { secret, record } = await keys.create({ name: 'first admin key', scopes: ['admin'] });
+      announce(secret, record);
+    });
+  }
   const lexicon = new LexiconService(new SqliteLexiconStore(database), { maxEntries: config.lexiconMaxEntries });
   const voiceStore = new SqliteVoiceStore(database);
   const voiceBlobs = new FsBlobStore(join(config.dataDir, 'blobs'));
@@ -184,17 +206,17 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     config,
     engine,
     lifecycle,
-    planServices: {
+    servicesFor: (principal: Principal): PlanServices => ({
       resolveInstruction,
-      rewriteText: lexicon.rewriteHook(),
-      resolveVoice: voices.resolveVoiceHook(),
+      rewriteText: lexicon.rewriteHook(undefined, principal.tenant),
+      resolveVoice: voices.resolveVoiceHook(principal.tenant),
       audio,
       admit: (plan: TextPlan, admission: AdmissionOptions) =>
         engine.admit(
           { requestId: plan.requestId, stream: plan.stream, segments: plan.segments.map((text, i) => ({ text, language: plan.language, speed: plan.speeds?.[i] ?? plan.speed })) },
           admission,
         ),
-    } satisfies PlanServices,
+    }),
   };
   await app.register(healthRoutes, context);
   await app.register(catalogRoutes, context);
@@ -207,6 +229,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(pronounceRoutes, context);
   await app.register(planRoutes, context);
   await app.register(metricsRoutes, { metrics });
-  await app.register(adminRoutes, { ...context, adminKey: config.adminKey });
+  await app.register(adminRoutes, { ...context, adminKey: config.adminKey, keys });
   return app;
 }

@@ -11,7 +11,24 @@ export interface RunningServer {
 }
 
 export async function startServer(config: Config): Promise<RunningServer> {
-  const app = await buildApp(config);
+  const app = await buildApp(config, {
+    // The one time the secret exists outside its holder: on the operator's terminal, not in the
+    // log (which may be shipped elsewhere).
+    firstKey: (secret, record) => {
+      process.stderr.write(
+        [
+          '',
+          'cosyfleet: no API key existed, so this first admin key was created. It is shown only now; keep it:',
+          '',
+          `  ${secret}`,
+          '',
+          `  (id ${record.id}; send it as "Authorization: Bearer <key>". Make narrower keys with`,
+          '   `cosyfleet keys create --name app --scope synth`; for local use without keys, start with AUTH=off.)',
+          '',
+        ].join('\n'),
+      );
+    },
+  });
   const address = await app.listen({ port: config.port, host: config.host });
   app.log.info({ engine: config.engine, address, docs: `${address}/docs` }, 'cosyfleet is listening');
 

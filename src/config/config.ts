@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { remoteEngineProblems } from './remote.js';
-import { SETTINGS, type ENGINE_NAMES, type LOG_LEVELS, type SettingSpec, type UNREADABLE_POLICIES, type WORKER_MODES } from './settings.js';
+import { envKeyProblems } from '../accounts/env-keys.js';
+import { SETTINGS, type AUTH_MODES, type ENGINE_NAMES, type LOG_LEVELS, type SettingSpec, type UNREADABLE_POLICIES, type WORKER_MODES } from './settings.js';
 
 export interface Config {
   readonly port: number;
@@ -82,6 +83,9 @@ export interface Config {
   readonly cosyvoiceLoadTrt: boolean;
   readonly cosyvoiceStream: boolean;
   readonly cosyvoiceBadAudioLimit: number;
+  readonly auth: (typeof AUTH_MODES)[number];
+  /** Secret: COSYFLEET_API_KEYS as given ('' when unset); parsed by src/accounts/env-keys.ts. */
+  readonly apiKeys: string;
   /** Secret: '' when unset. JSON.stringify(config) shows it redacted. */
   readonly adminKey: string;
   readonly logLevel: (typeof LOG_LEVELS)[number];
@@ -139,6 +143,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   if ((out.headersTimeoutMs as number) > (out.requestTimeoutMs as number)) {
     problems.push(`HEADERS_TIMEOUT_MS=${String(out.headersTimeoutMs)}: must be at most REQUEST_TIMEOUT_MS (${String(out.requestTimeoutMs)})`);
   }
+  problems.push(...envKeyProblems(out.apiKeys as string));
   if (problems.length > 0) throw new ConfigError(problems);
   out.corsOrigins = Object.freeze([...(out.corsOrigins as string[])]);
   out.workerGpus = Object.freeze([...(out.workerGpus as string[])]);

@@ -26,6 +26,7 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export const ENGINE_NAMES = ['espeak', 'cosyvoice', 'cosyvoice-fastapi', 'triton', 'openai-speech'] as const;
 export const WORKER_MODES = ['thread', 'process'] as const;
 export const UNREADABLE_POLICIES = ['skip', 'names'] as const;
+export const AUTH_MODES = ['keys', 'off'] as const;
 
 export const SETTINGS = [
   { key: 'port', env: 'PORT', flag: '--port', type: 'int', default: 8080, min: 0, max: 65535, description: 'TCP port to listen on (0 picks a free port).' },
@@ -102,6 +103,8 @@ export const SETTINGS = [
   { key: 'cosyvoiceLoadTrt', env: 'COSYVOICE_LOAD_TRT', flag: '--cosyvoice-load-trt', type: 'bool', default: false, description: 'Engine `cosyvoice`: run the flow decoder as a TensorRT engine (`load_trt=True`, one context per `WORKER_CONCURRENCY`). With `WORKER_FP16` the maintainers warn of quality issues and users report NaN/silent audio; cosyfleet retries such segments and reports `fp16_unsafe`.' },
   { key: 'cosyvoiceStream', env: 'COSYVOICE_STREAM', flag: '--cosyvoice-stream', type: 'bool', default: true, description: 'Engine `cosyvoice`: let the model stream each segment (`stream=True`: first audio after about one chunk of speech tokens). Segments with `speed` other than 1 always run without streaming, the only way the package honours speed.' },
   { key: 'cosyvoiceBadAudioLimit', env: 'COSYVOICE_BAD_AUDIO_LIMIT', flag: '--cosyvoice-bad-audio-limit', type: 'int', default: 3, min: 1, max: 1_000_000, description: 'Engine `cosyvoice`: segments a worker may produce as NaN, empty or near-silent (each one is retried) before it reports `fp16_unsafe` (or `bad_audio` without fp16) in the admin API, the log and `cosyfleet_worker_warnings_total`.' },
+  { key: 'auth', env: 'AUTH', flag: '--auth', type: 'enum', default: 'keys', choices: AUTH_MODES, description: 'API keys. `keys`: every route but `/healthz`, `/readyz`, `/docs` and `/openapi.json` needs a key (`Authorization: Bearer` or `x-api-key`) whose scopes allow it; keys come from `cosyfleet keys create`, the admin API, `COSYFLEET_API_KEYS` and `COSYFLEET_ADMIN_KEY`, and a service that has none prints a first admin key at start. `off`: no keys (for local use on loopback); voice and lexicon writes then follow `COSYFLEET_WRITE_KEY`.' },
+  { key: 'apiKeys', env: 'COSYFLEET_API_KEYS', flag: '--api-keys', type: 'string', default: '', secret: true, description: 'Comma-separated API keys from the environment, each `KEY` (tenant `default`) or `TENANT:KEY` (at least 16 characters; tenant: lower-case letters, digits, `-`, `_`), with the scopes synthesize, voices and usage. Never stored, logged or printed.' },
   { key: 'adminKey', env: 'COSYFLEET_ADMIN_KEY', flag: '--admin-key', type: 'string', default: '', minLength: 16, secret: true, description: 'Bearer key for `/v1/admin/*` (at least 16 characters). Unset = the admin API is off (its routes answer 404). Never logged or printed.' },
   { key: 'logLevel', env: 'LOG_LEVEL', flag: '--log-level', type: 'enum', default: 'info', choices: LOG_LEVELS, description: 'pino log level.' },
 ] as const satisfies readonly SettingSpec[];

@@ -1,7 +1,8 @@
 // The admin API: worker status and graceful restarts (the web UI's restart button, later).
-// Every route needs `Authorization: Bearer <COSYFLEET_ADMIN_KEY>` — 401 without it, 403 with a
-// wrong key, compared in constant time over SHA-256 digests (equal length whatever was sent).
-// Without COSYFLEET_ADMIN_KEY the routes are not registered at all (404).
+// With AUTH=keys every route needs a key with the admin scope (src/http/auth.ts). With AUTH=off
+// every route needs `Authorization: Bearer <COSYFLEET_ADMIN_KEY>` — 401 without it, 403 with a
+// wrong key, compared in constant time over SHA-256 digests (equal length whatever was sent), and
+// without COSYFLEET_ADMIN_KEY the routes are not registered at all (404).
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors/app-error.js';
 import { ProcessEngine } from '../workers/process-engine.js';
@@ -10,6 +11,8 @@ import type { ScheduledEngine } from '../scheduler/scheduled-engine.js';
 import { errorResponses } from './error-schema.js';
 import { bearerToken, keyDigest, matchesKey } from './keys.js';
 import type { AppContext } from './context.js';
+import type { KeyService } from '../accounts/key-service.js';
+import { keyRoutes } from './api-keys.js';
 
 /** The in-process engine has no worker processes; it shows as one worker with this id. */
 export const IN_PROCESS_WORKER = 'in-process';
@@ -33,10 +36,15 @@ const waitQuery = {
   properties: { wait: { type: 'string', enum: ['true', 'false'], description: 'true: answer when the restart has finished (200) instead of at once (202).' } },
 } as const;
 
-export const adminRoutes: FastifyPluginAsync<AppContext & { adminKey: string }> = async (app, { engine, adminKey }) => {
-  if (adminKey === '') return;
+export const adminRoutes: FastifyPluginAsync<AppContext & { adminKey: string; keys: KeyService }> = async (app, { engine, adminKey, config, keys }) => {
+  // AUTH=keys: the auth hook (auth.ts) lets only keys with the admin scope in. AUTH=off: the
+  // admin key, when one is set; without one the admin API does not exist.
+  if (config.auth === 'off') {
+    if (adminKey === '') return;
+    app.addHook('onRequest', bearerCheck(adminKey));
+  }
+  await app.register(keyRoutes, { keys });
   const scheduled = engine as ScheduledEngine;
-  app.addHook('onRequest', bearerCheck(adminKey));
   const errors = errorResponses(401, 403, 404, 409);
 
   const workers = (): WorkerInfo[] => {

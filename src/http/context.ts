@@ -1,6 +1,7 @@
 // What the HTTP plugins receive from buildApp: explicit dependencies, no module singletons.
 import type { Config } from '../config/config.js';
 import type { Engine } from '../engines/engine.js';
+import type { Principal } from '../accounts/principal.js';
 import type { PlanServices } from '../services/synthesis.js';
 
 export interface Lifecycle {
@@ -12,6 +13,6 @@ export interface AppContext {
   readonly config: Config;
   readonly engine: Engine;
   readonly lifecycle: Lifecycle;
-  /** Voice library, lexicon and instruction hooks for synthesis planning. */
-  readonly planServices: PlanServices;
+  /** Voice library, lexicon and instruction hooks for synthesis planning, for one caller (its tenant's voices and lexicon). */
+  readonly servicesFor: (principal: Principal) => PlanServices;
 }

@@ -65,7 +65,7 @@ export const lexiconRoutes: FastifyPluginAsync<LexiconContext> = async (app, { l
     },
     async (request) => {
       const filter = request.query.language === undefined ? {} : { language: request.query.language };
-      return { data: (await lexicon.list(filter)).map(toWire) };
+      return { data: (await lexicon.list(filter, request.principal.tenant)).map(toWire) };
     },
   );
 
@@ -79,13 +79,13 @@ export const lexiconRoutes: FastifyPluginAsync<LexiconContext> = async (app, { l
         response: { 201: entrySchema, ...errorResponses(400, 409, 413, 415) },
       },
     },
-    async (request, reply) => reply.status(201).send(toWire(await lexicon.create(request.body))),
+    async (request, reply) => reply.status(201).send(toWire(await lexicon.create(request.body, request.principal.tenant))),
   );
 
   app.get<{ Params: { id: string } }>(
     '/v1/lexicon/:id',
     { schema: { summary: 'Get a lexicon entry', tags: ['lexicon'], params: idParams, response: { 200: entrySchema, ...errorResponses(404) } } },
-    async (request) => toWire(await lexicon.get(request.params.id)),
+    async (request) => toWire(await lexicon.get(request.params.id, request.principal.tenant)),
   );
 
   app.put<{ Params: { id: string }; Body: LexiconEntryInput }>(
@@ -99,7 +99,7 @@ export const lexiconRoutes: FastifyPluginAsync<LexiconContext> = async (app, { l
         response: { 200: entrySchema, ...errorResponses(400, 404, 409, 413, 415) },
       },
     },
-    async (request) => toWire(await lexicon.replace(request.params.id, request.body)),
+    async (request) => toWire(await lexicon.replace(request.params.id, request.body, request.principal.tenant)),
   );
 
   app.delete<{ Params: { id: string } }>(
@@ -108,7 +108,7 @@ export const lexiconRoutes: FastifyPluginAsync<LexiconContext> = async (app, { l
       schema: { summary: 'Delete a lexicon entry', tags: ['lexicon'], params: idParams, response: { 204: { type: 'null', description: 'Deleted.' }, ...errorResponses(404) } },
     },
     async (request, reply) => {
-      await lexicon.delete(request.params.id);
+      await lexicon.delete(request.params.id, request.principal.tenant);
       return reply.status(204).send();
     },
   );

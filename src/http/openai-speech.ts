@@ -88,7 +88,7 @@ const openAIErrorSchema = {
   },
 } as const;
 
-export const openaiRoutes: FastifyPluginAsync<AppContext> = async (app, { config, engine, lifecycle, planServices }) => {
+export const openaiRoutes: FastifyPluginAsync<AppContext> = async (app, { config, engine, lifecycle, servicesFor }) => {
   registerOpenAIErrorHandling(app);
   const created = Math.floor(Date.now() / 1000);
   const modelIds = [...new Set<string>([engine.capabilities.name, ...OPENAI_MODEL_ALIASES])];
@@ -124,7 +124,7 @@ export const openaiRoutes: FastifyPluginAsync<AppContext> = async (app, { config
 
       const body = request.body;
       const mapped = await toTtsInput(body, engine, config.maxTextChars);
-      const plan = await planSynthesis(engine, config, mapped.input, request.id, planServices);
+      const plan = await planSynthesis(engine, config, mapped.input, request.id, servicesFor(request.principal), { owner: request.principal.tenant });
       const warnings = toOpenAIWarnings([...mapped.warnings, ...plan.warnings]);
       let aac: AsyncAudioEncoder | null = null;
       if (body.response_format === 'aac') {

@@ -53,7 +53,7 @@ const previewResponse = {
   },
 } as const;
 
-export const previewTextRoutes: FastifyPluginAsync<PreviewContext> = async (app, { config, engine, planServices, lexicon }) => {
+export const previewTextRoutes: FastifyPluginAsync<PreviewContext> = async (app, { config, engine, servicesFor, lexicon }) => {
   app.post<{ Body: TtsInput }>(
     '/v1/tts/preview-text',
     {
@@ -68,9 +68,8 @@ export const previewTextRoutes: FastifyPluginAsync<PreviewContext> = async (app,
     async (request) => {
       let rewritten: LexiconRewrite | undefined;
       // The hook /v1/tts gets from buildApp, with an observer: same code, and we see what it applied.
-      const services: PlanServices = lexicon
-        ? { ...planServices, rewriteText: lexicon.rewriteHook((result) => (rewritten = result)) }
-        : planServices;
+      const own = servicesFor(request.principal);
+      const services: PlanServices = lexicon ? { ...own, rewriteText: lexicon.rewriteHook((result) => (rewritten = result), request.principal.tenant) } : own;
       const plan = await planText(engine, config, request.body, request.id, services);
       return {
         text: plan.text,

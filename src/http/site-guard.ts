@@ -7,9 +7,10 @@
 //   urlencoded, text/plain) still reaches the server even though the page cannot read the answer.
 //   Any method but GET/HEAD/OPTIONS with an `Origin` that is neither this service's own nor in
 //   CORS_ORIGINS is refused.
-// - Writes to shared state (the voice library, the lexicon) need COSYFLEET_WRITE_KEY (or the
-//   admin key) until accounts exist; without a write key they are open on a service bound to
-//   loopback, and beyond loopback only the admin key (if set) writes.
+// - With AUTH=off, writes to shared state (the voice library, the lexicon) need
+//   COSYFLEET_WRITE_KEY (or the admin key); without a write key they are open on a service bound
+//   to loopback, and beyond loopback only the admin key (if set) writes. With AUTH=keys the
+//   key's scopes decide (auth.ts).
 import { isIP } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.js';
@@ -19,7 +20,7 @@ import { bearerToken, keyDigest, matchesKey } from './keys.js';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const WRITE_PREFIXES = ['/v1/voices', '/v1/lexicon'];
 
-export type SiteGuardConfig = Pick<Config, 'host' | 'allowedHosts' | 'corsOrigins' | 'writeKey' | 'adminKey'>;
+export type SiteGuardConfig = Pick<Config, 'host' | 'allowedHosts' | 'corsOrigins' | 'writeKey' | 'adminKey'> & Partial<Pick<Config, 'auth'>>;
 
 /** The host name of a Host header or an origin's authority, lower-cased, without port or IPv6 brackets. */
 export function hostName(authority: string): string {
@@ -83,6 +84,8 @@ export function registerSiteGuard(app: FastifyInstance, config: SiteGuardConfig)
         throw new AppError('origin_not_allowed', `Requests that change or cost something are not accepted from origin "${origin.slice(0, 200)}"; allow it in CORS_ORIGINS.`, { param: 'Origin' });
       }
     }
+    // With AUTH=keys the key's scopes decide writes (auth.ts); the write key is for AUTH=off.
+    if (config.auth === 'keys') return;
     const path = request.url.split('?')[0] ?? '';
     if (!WRITE_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`))) return;
     if (keys.length === 0) {

@@ -59,7 +59,7 @@ const audioContent = Object.fromEntries(
   ['audio/wav', 'audio/pcm', 'audio/mpeg', 'audio/ogg', 'audio/flac'].map((t) => [t, { schema: { type: 'string', format: 'binary' } }]),
 );
 
-export const ttsRoutes: FastifyPluginAsync<AppContext> = async (app, { config, engine, lifecycle, planServices }) => {
+export const ttsRoutes: FastifyPluginAsync<AppContext> = async (app, { config, engine, lifecycle, servicesFor }) => {
   app.post<{ Body: TtsInput }>(
     '/v1/tts',
     {
@@ -83,7 +83,7 @@ export const ttsRoutes: FastifyPluginAsync<AppContext> = async (app, { config, e
       const health = engine.health();
       if (!health.ready) throw new AppError('engine_unavailable', `The ${engine.capabilities.name} engine is not ready: ${health.detail ?? 'starting'}.`);
 
-      const plan = await planSynthesis(engine, config, request.body, request.id, planServices, admissionOptions(request.headers));
+      const plan = await planSynthesis(engine, config, request.body, request.id, servicesFor(request.principal), { ...admissionOptions(request.headers), owner: request.principal.tenant });
       const abort = new AbortController();
       reply.raw.on('close', () => {
         if (!reply.raw.writableFinished) abort.abort();

@@ -151,9 +151,9 @@ export const voiceRoutes: FastifyPluginAsync<VoicesContext> = async (app, { conf
       tags: ['voices'],
       response: { 200: { type: 'object', properties: { data: { type: 'array', items: voiceSchema } } } },
     },
-  }, async () => {
+  }, async (request) => {
     const presets: readonly Voice[] = await engine.listVoices();
-    return { data: [...presets, ...(await voices.list()).map(toWire)] };
+    return { data: [...presets, ...(await voices.list(request.principal.tenant)).map(toWire)] };
   });
 
   app.post<{ Body: CreateBody }>(
@@ -181,7 +181,7 @@ export const voiceRoutes: FastifyPluginAsync<VoicesContext> = async (app, { conf
         throw new AppError('consent_required', 'Set consent to "true" to confirm that the speaker agreed to have their voice cloned.', { param: 'consent' });
       }
       const audio = uploads.get(request) as Buffer;
-      const record = await voices.create({ audio, name, transcript, ...(language === undefined ? {} : { language }), consent: true });
+      const record = await voices.create({ audio, name, transcript, ...(language === undefined ? {} : { language }), consent: true }, request.principal.tenant);
       return reply.status(201).header('location', `/v1/voices/${record.id}`).send(toWire(record));
     },
   );
@@ -195,7 +195,7 @@ export const voiceRoutes: FastifyPluginAsync<VoicesContext> = async (app, { conf
         const preset = (await engine.listVoices()).find((v) => v.id === id);
         if (preset) return preset;
       }
-      return toWire(await voices.get(id));
+      return toWire(await voices.get(id, request.principal.tenant));
     },
   );
 
@@ -219,7 +219,7 @@ export const voiceRoutes: FastifyPluginAsync<VoicesContext> = async (app, { conf
       },
     },
     async (request, reply) => {
-      const { bytes, contentType } = await voices.audio(request.params.id, request.query.variant ?? 'normalized');
+      const { bytes, contentType } = await voices.audio(request.params.id, request.query.variant ?? 'normalized', request.principal.tenant);
       return reply.type(contentType).header('content-length', bytes.length).send(bytes);
     },
   );
@@ -235,7 +235,7 @@ export const voiceRoutes: FastifyPluginAsync<VoicesContext> = async (app, { conf
         response: { 200: voiceSchema, ...errorResponses(400, 404) },
       },
     },
-    async (request) => toWire(await voices.update(request.params.id, request.body)),
+    async (request) => toWire(await voices.update(request.params.id, request.body, request.principal.tenant)),
   );
 
   app.delete<{ Params: { id: string } }>(
@@ -249,7 +249,7 @@ export const voiceRoutes: FastifyPluginAsync<VoicesContext> = async (app, { conf
       },
     },
     async (request, reply) => {
-      await voices.delete(request.params.id);
+      await voices.delete(request.params.id, request.principal.tenant);
       return reply.status(204).send();
     },
   );

@@ -76,9 +76,9 @@ export class LexiconService {
    * The planning hook POST /v1/tts uses (PlanServices.rewriteText). `observe` sees each result
    * whole (the preview route reports what was applied through the very same hook).
    */
-  rewriteHook(observe?: (result: LexiconRewrite) => void): NonNullable<PlanServices['rewriteText']> {
+  rewriteHook(observe?: (result: LexiconRewrite) => void, owner = DEFAULT_OWNER): NonNullable<PlanServices['rewriteText']> {
     return async (text, context) => {
-      const result = await this.rewrite(text, context.language, DEFAULT_OWNER, context.maxChars);
+      const result = await this.rewrite(text, context.language, owner, context.maxChars);
       observe?.(result);
       return result.text;
     };

@@ -20,6 +20,7 @@ export class ServiceMetrics {
   readonly timeToFirstAudio: Histogram<'engine' | 'priority'>;
   readonly rtf: Histogram<'engine'>;
   readonly audioSeconds: Counter<'engine'>;
+  readonly engineSeconds: Counter<'engine'>;
   readonly jobs: Counter<'engine' | 'outcome'>;
   readonly rejections: Counter<'engine' | 'reason'>;
   readonly segmentRetries: Counter<'engine'>;
@@ -107,6 +108,15 @@ export class ServiceMetrics {
       registers,
     });
     this.audioSeconds = new Counter({ name: 'cosyfleet_audio_seconds_total', help: 'Audio synthesized.', labelNames: ['engine'], registers });
+    // Engine time is what a request costs the fleet: busy share = rate(this) / slots, and the
+    // engine's own speed while under load (validate:planner reads it to separate the machine's
+    // drift from the planner's model).
+    this.engineSeconds = new Counter({
+      name: 'cosyfleet_engine_seconds_total',
+      help: 'Engine time spent on segments (seconds; a batched call is shared by its segments in proportion to their audio).',
+      labelNames: ['engine'],
+      registers,
+    });
     this.jobs = new Counter({
       name: 'cosyfleet_jobs_total',
       help: 'Finished jobs by outcome (completed, failed, cancelled, expired, truncated).',
@@ -234,11 +244,13 @@ export class ServiceMetrics {
     for (const reason of ['queue_full', 'overloaded']) this.rejections.inc({ engine, reason }, 0);
     this.segmentRetries.inc({ engine }, 0);
     this.audioSeconds.inc({ engine }, 0);
+    this.engineSeconds.inc({ engine }, 0);
     return {
       started: (job, waitMs) => this.queueWait.observe({ engine, priority: job.priority }, waitMs / 1000),
       firstAudio: (job, ms) => this.timeToFirstAudio.observe({ engine, priority: job.priority }, ms / 1000),
       segmentDone: ({ audioSeconds, engineMs }) => {
         this.audioSeconds.inc({ engine }, audioSeconds);
+        this.engineSeconds.inc({ engine }, engineMs / 1000);
         if (audioSeconds > 0) this.rtf.observe({ engine }, engineMs / 1000 / audioSeconds);
       },
       batch: (size) => this.batchSize.observe({ engine }, size),

@@ -59,8 +59,14 @@ export interface SimResult {
 
 const SAMPLES = 8;
 const S_SAMPLES = 4;
-/** Equiprobable quantiles of Exp(1), for spreading the wait of a cached load into the histograms. */
-const EXP_POINTS = Array.from({ length: 32 }, (_, i) => -Math.log(1 - (i + 0.5) / 32));
+/**
+ * Equiprobable quantiles of Exp(1), for spreading the wait of a cached load into the histograms.
+ * Fine enough that a p95 moves smoothly with the load (with 32, each point held 1/32 of the
+ * waiting requests and the p95 jumped from one to the next: +12% for a 0.5% slower engine).
+ */
+const EXP_POINTS = Array.from({ length: 1024 }, (_, i) => -Math.log(1 - (i + 0.5) / 1024));
+/** Stride through the audio table when pairing it with EXP_POINTS (odd: every entry in each run of a power-of-two table). */
+const PAIR_STRIDE = 37;
 /** Fluid leftovers below this many requests are rounding, not requests. */
 const EPS_REQUESTS = 1e-6;
 
@@ -435,10 +441,15 @@ export function simulate(cfg: SimConfig): SimResult {
     }
     if (load.pw > 0) {
       const w = (weight * load.pw) / EXP_POINTS.length;
-      for (const e of EXP_POINTS) {
-        const wait = e * load.meanIfWait;
+      // Completion = wait + service: each wait quantile is paired with one audio-table entry,
+      // striding through the table, so every run of coarse.length consecutive wait quantiles
+      // meets every entry once (a stratified sample of the sum, 1,024 points instead of the
+      // 1,024 × 64 product).
+      const n = coarse.length;
+      for (let j = 0; j < EXP_POINTS.length; j++) {
+        const wait = (EXP_POINTS[j] as number) * load.meanIfWait;
         if (streamShare > 0) faHist.add((wait + load.queued.firstAudioS) * 1000, w * streamShare);
-        for (let i = 0; i < coarse.length; i++) cHist.add((wait + (coarse[i] as number) * load.queued.slowdown) * 1000, w / coarse.length);
+        cHist.add((wait + (coarse[(j * PAIR_STRIDE) % n] as number) * load.queued.slowdown) * 1000, w);
       }
     }
   }

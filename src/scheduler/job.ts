@@ -18,7 +18,7 @@ export type Rejection = (typeof REJECTIONS)[number];
 export const DEFAULT_OWNER = 'default';
 
 export interface AdmitOptions {
-  /** Whose job this is (API key, later); jobs of different owners are served round-robin. */
+  /** Whose job this is (the caller's tenant); jobs of different owners are served round-robin. */
   readonly owner?: string;
   readonly priority?: Priority;
   /** Longest this job may wait before its synthesis starts; capped at the configured deadline. */

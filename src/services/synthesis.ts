@@ -96,7 +96,7 @@ export interface PlanJob {
 
 /** Per-request admission inputs the route knows (the plan gives the rest). */
 export interface AdmissionOptions {
-  /** Whose request this is (API key, later); jobs are shared fairly between owners. */
+  /** Whose request this is (the caller's tenant); jobs are shared fairly between owners. */
   readonly owner?: string;
   /** Longest the request may wait in the queue before synthesis starts (X-Deadline-Ms). */
   readonly deadlineMs?: number;

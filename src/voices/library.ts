@@ -144,8 +144,8 @@ export class VoiceLibrary {
   }
 
   /** The planning hook POST /v1/tts uses (PlanServices.resolveVoice). */
-  resolveVoiceHook(): NonNullable<PlanServices['resolveVoice']> {
-    return (id) => this.prompt(id);
+  resolveVoiceHook(owner = DEFAULT_OWNER): NonNullable<PlanServices['resolveVoice']> {
+    return (id) => this.prompt(id, owner);
   }
 
   private toPrompt(record: VoiceRecord): VoicePrompt {

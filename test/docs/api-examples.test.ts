@@ -16,6 +16,7 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 const DOCS = ['docs/api.md', 'README.md'] as const;
 const ORIGIN = 'http://127.0.0.1:8080';
 const ADMIN_KEY = 'docs-example-admin-key-0123456789';
+const API_KEY = 'docs-example-api-key-0123456789';
 
 /** Routes no example needs to reach, and why. */
 const NOT_EXAMPLED: readonly { pattern: RegExp; why: string }[] = [
@@ -89,7 +90,8 @@ describe('curl examples in docs/api.md and the README', () => {
   before(async () => {
     blocks = [];
     for (const file of DOCS) blocks.push(...shellBlocks(file, await readFile(new URL(`../../${file}`, import.meta.url), 'utf8')));
-    server = await startTestServer({ adminKey: ADMIN_KEY });
+    // `npm start`'s default: AUTH=keys. The examples read the keys from the environment.
+    server = await startTestServer({ auth: 'keys', adminKey: ADMIN_KEY, apiKeys: API_KEY });
     // Everything the server answers, as the client saw it (redirects and errors included).
     server.app.server.on('request', (req, res) => {
       res.once('close', () => answered.push({ method: req.method ?? '', url: req.url ?? '', status: res.statusCode }));
@@ -127,6 +129,7 @@ describe('curl examples in docs/api.md and the README', () => {
         PATH: process.env.PATH ?? '/usr/bin:/bin',
         HOME: dir,
         COSYFLEET_ADMIN_KEY: ADMIN_KEY,
+        COSYFLEET_API_KEY: API_KEY,
       });
       const requests = answered.slice(from);
       const curls = block.text.split('\n').filter((l) => /^\s*(?:[A-Z_]+=\$\()?curl\b/.test(l)).length;

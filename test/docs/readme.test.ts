@@ -11,6 +11,7 @@ import { int16ToFloat32, rms } from '../../src/audio/pcm.js';
 import { startTestServer, postJson, type TestServer } from '../helpers/server.js';
 
 const README = new URL('../../README.md', import.meta.url);
+const API_KEY = 'readme-example-key-0123456789abcdef';
 
 interface CurlExample {
   output: string;
@@ -25,6 +26,7 @@ function curlExamples(markdown: string): CurlExample[] {
     const path = /http:\/\/127\.0\.0\.1:8080(\/\S*)/.exec(cmd)?.[1];
     const body = /-d '([^']*)'/.exec(cmd)?.[1];
     assert.ok(output && path && body, `cannot parse README example: ${cmd}`);
+    assert.match(cmd, /-H "Authorization: Bearer \$COSYFLEET_API_KEY"/, `${output}: the example sends the key`);
     return { output, path, body: JSON.parse(body) as unknown };
   });
 }
@@ -36,7 +38,8 @@ describe('README', () => {
   let server: TestServer;
   before(async () => {
     markdown = await readFile(README, 'utf8');
-    server = await startTestServer();
+    // The default configuration: AUTH=keys, with a key the examples read from $COSYFLEET_API_KEY.
+    server = await startTestServer({ auth: 'keys', apiKeys: API_KEY });
   });
   after(() => server.close());
 
@@ -58,7 +61,7 @@ describe('README', () => {
     const dir = await tempDir('cosyfleet-readme-');
     try {
       for (const ex of examples) {
-        const res = await postJson(`${server.url}${ex.path}`, ex.body);
+        const res = await postJson(`${server.url}${ex.path}`, ex.body, { headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` } });
         assert.equal(res.status, 200, `${ex.output}: ${res.status}`);
         languages.add(res.headers.get('x-audio-language') ?? '');
         const file = join(dir.path, ex.output);

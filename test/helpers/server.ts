@@ -15,11 +15,12 @@ export interface TestServer {
 
 export async function startTestServer(overrides: Partial<Record<keyof Config, unknown>> = {}, options: BuildOptions = {}): Promise<TestServer> {
   // A fresh DATA_DIR per server unless the test names one (to restart on the same data), so no
-  // test sees another's database.
+  // test sees another's database. AUTH=off unless the test asks for keys: the suites of other
+  // capabilities are about those; test/http/auth.test.ts and the tenancy tests run with keys.
   const ownDir = overrides.dataDir === undefined ? mkdtempSync(join(tmpdir(), 'cosyfleet-data-')) : undefined;
   const config = loadConfig({
     env: {},
-    overrides: { port: 0, host: '127.0.0.1', logLevel: 'silent', espeakWorkers: 2, ...(ownDir ? { dataDir: ownDir } : {}), ...overrides },
+    overrides: { port: 0, host: '127.0.0.1', logLevel: 'silent', espeakWorkers: 2, auth: 'off', ...(ownDir ? { dataDir: ownDir } : {}), ...overrides },
   });
   const app = await buildApp(config, options);
   const url = await app.listen({ port: 0, host: '127.0.0.1' });

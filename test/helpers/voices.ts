@@ -12,6 +12,8 @@ export interface UploadOptions {
   audio?: { bytes: Uint8Array; filename?: string; type?: string };
   /** Text fields; defaults give a valid upload. A field set to undefined is left out. */
   fields?: Record<string, string | undefined>;
+  /** Extra request headers (an API key). */
+  headers?: Record<string, string>;
 }
 
 /** POST /v1/voices as multipart/form-data (fetch's own FormData encoding). */
@@ -22,7 +24,7 @@ export async function uploadVoice(url: string, options: UploadOptions): Promise<
   if (options.audio) {
     form.append('audio', new Blob([options.audio.bytes], { type: options.audio.type ?? 'application/octet-stream' }), options.audio.filename ?? 'voice.wav');
   }
-  return fetch(`${url}/v1/voices`, { method: 'POST', body: form });
+  return fetch(`${url}/v1/voices`, { method: 'POST', body: form, ...(options.headers ? { headers: options.headers } : {}) });
 }
 
 /** Speech from the server's own engine (espeak), in the format and rate asked for. */

@@ -19,7 +19,8 @@ const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 
 function serve(dataDir: string): { child: ChildProcess; address: Promise<string>; exited: Promise<unknown>; lines: string[] } {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--port', '0', '--espeak-workers', '1'], {
-    env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'info' },
+    // AUTH=off: this is about storage; keys are test/http/auth.test.ts's and serve.test.ts's.
+    env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'info', AUTH: 'off' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];

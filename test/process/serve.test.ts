@@ -1,5 +1,6 @@
-// The `cosyfleet serve` process itself: boot-time config validation and graceful shutdown on
-// SIGTERM (stop accepting, drain in-flight work, exit 0), on a real child process.
+// The `cosyfleet serve` process itself: boot-time config validation, the first API key a fresh
+// install prints, and graceful shutdown on SIGTERM (stop accepting, drain in-flight work, exit
+// 0), on a real child process.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -62,8 +63,13 @@ describe('cosyfleet serve', () => {
     try {
       const listening = await waitForLine(lines, /cosyfleet is listening/);
       const address = (JSON.parse(listening) as { address: string }).address;
+      // The default AUTH=keys on a fresh data directory: the first admin key is printed once.
+      const key = (await waitForLine(lines, /^\s+cf_[A-Za-z0-9_-]{43}$/)).trim();
+      assert.equal(lines.filter((l) => l.includes(key)).length, 1, 'the key is printed once and never logged');
+      const refused = await postJson(`${address}/v1/tts`, { text: 'hello', format: 'pcm' });
+      assert.equal(refused.status, 401);
       const text = Array.from({ length: 40 }, (_, i) => `This is sentence number ${i + 1} of a long request.`).join(' ');
-      const inFlight = postJson(`${address}/v1/tts`, { text, format: 'pcm' });
+      const inFlight = postJson(`${address}/v1/tts`, { text, format: 'pcm' }, { headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` } });
       await waitForLine(lines, /"url":"\/v1\/tts"/);
       child.kill('SIGTERM');
       await waitForLine(lines, /shutting down: draining/);

@@ -294,6 +294,10 @@ describe('scheduler over HTTP', () => {
     assert.equal(metricValue(text, 'cosyfleet_jobs_total', { engine: 'espeak', outcome: 'completed' }), slots + queueMax);
     assert.equal(metricValue(text, 'cosyfleet_queue_depth', { engine: 'espeak', priority: 'batch' }), 0);
     assert.ok((metricValue(text, 'cosyfleet_audio_seconds_total', { engine: 'espeak' }) ?? 0) > 0);
+    // Engine time per completed segment is the mean of the recorded RTFs times the audio: same sums.
+    const engineS = metricValue(text, 'cosyfleet_engine_seconds_total', { engine: 'espeak' }) ?? 0;
+    assert.ok(engineS > 0, `engine seconds counted (${engineS})`);
+    assert.equal(metricValue(text, 'cosyfleet_segment_rtf_count', { engine: 'espeak' }), slots + queueMax);
     assert.equal(metricValue(text, 'cosyfleet_time_to_first_audio_seconds_count', { engine: 'espeak', priority: 'interactive' }), (slots + queueMax) / 2);
   });
 });

@@ -59,7 +59,7 @@ describe('process mode: shutdown', () => {
     const { child, lines, exited, address, pids } = await serve();
     try {
       const text = Array.from({ length: 40 }, (_, i) => `This is sentence number ${i + 1} of a long request.`).join(' ');
-      const inFlight = postJson(`${address}/v1/tts`, { text, format: 'pcm' });
+      const inFlight = postJson(`${address}/v1/tts`, { text, format: 'pcm' }, { headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` } });
       await waitFor(() => lines.some((l) => l.includes('"url":"/v1/tts"')), 'the request to arrive');
       child.kill('SIGTERM');
       const res = await inFlight;
