@@ -68,9 +68,16 @@ describe('cosyfleet serve', () => {
       assert.equal(lines.filter((l) => l.includes(key)).length, 1, 'the key is printed once and never logged');
       const refused = await postJson(`${address}/v1/tts`, { text: 'hello', format: 'pcm' });
       assert.equal(refused.status, 401);
+      await refused.arrayBuffer();
+      const seen = lines.filter((l) => /"url":"\/v1\/tts"/.test(l)).length;
       const text = Array.from({ length: 40 }, (_, i) => `This is sentence number ${i + 1} of a long request.`).join(' ');
       const inFlight = postJson(`${address}/v1/tts`, { text, format: 'pcm' }, { headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` } });
-      await waitForLine(lines, /"url":"\/v1\/tts"/);
+      // The long request's own log line (the refused one logged its line already).
+      const until = Date.now() + 30_000;
+      while (lines.filter((l) => /"url":"\/v1\/tts"/.test(l)).length <= seen) {
+        if (Date.now() > until) assert.fail(`the long request never arrived:\n${lines.join('\n')}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
       child.kill('SIGTERM');
       await waitForLine(lines, /shutting down: draining/);
       // A generous drain timeout: on a loaded machine the forty sentences may take a while,
