@@ -5,10 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # ffprobe: the tests' independent audio decoder; python3: the CosyVoice3 worker's tests run the
-# real Python worker (standard library only, with a stand-in model).
+# real Python worker (standard library only, with a stand-in model); initdb: the PostgreSQL
+# tests start a throwaway cluster (test/helpers/postgres.ts; Debian keeps it off PATH).
 missing=()
 command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+if ! command -v initdb >/dev/null 2>&1 && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then missing+=(postgresql); fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing Debian packages the tests need: ${missing[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

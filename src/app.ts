@@ -2,7 +2,6 @@
 // so tests inject requests or listen on an ephemeral loopback port themselves.
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config/config.js';
@@ -29,12 +28,12 @@ import { lexiconRoutes } from './http/lexicon.js';
 import { previewTextRoutes } from './http/preview-text.js';
 import { pronounceRoutes } from './http/pronounce.js';
 import { LexiconService } from './lexicon/service.js';
-import { openServiceDatabase } from './storage/service-database.js';
-import { SqliteLexiconStore } from './storage/sqlite-lexicon-store.js';
+import { openStores } from './storage/stores.js';
 import { voiceRoutes } from './http/voices.js';
 import { planRoutes } from './http/plan.js';
-import { FsBlobStore } from './storage/fs-blob-store.js';
-import { SqliteVoiceStore } from './storage/sqlite-voice-store.js';
+import { openBlobStore } from './storage/open-blob-store.js';
+import { OutputService } from './outputs/service.js';
+import { outputRoutes } from './http/outputs.js';
 import { VoiceLibrary } from './voices/library.js';
 import { createAudioWork } from './audio/pool.js';
 import { logReconcile, reconcileVoiceStorage } from './voices/reconcile.js';
@@ -48,11 +47,15 @@ import { registerRetryAfter } from './http/retry-after.js';
 import { observeWorkers } from './workers/observe.js';
 import { adminRoutes } from './http/admin.js';
 import { registerAuth } from './http/auth.js';
+import { registerUsageAccounting, usageRoutes } from './http/usage.js';
+import { QuotaGuard } from './accounts/quotas.js';
+import { CostMeter } from './usage/cost-meter.js';
+import { resolveInstancePrice } from './usage/instance-price.js';
+import { bundledCatalog } from './planner/catalog.js';
 import { KeyService } from './accounts/key-service.js';
 import type { KeyRecord } from './accounts/key-store.js';
 import { parseEnvKeys } from './accounts/env-keys.js';
 import type { Principal } from './accounts/principal.js';
-import { SqliteKeyStore } from './storage/sqlite-key-store.js';
 
 export interface BuildOptions {
   /** Use this engine instead of the configured one (tests wrap the real engine). */
@@ -156,13 +159,25 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerLanguageTags(app);
   registerWellFormedText(app);
   await registerOpenApi(app, VERSION);
-  // One metadata database for every store (DATA_DIR/cosyfleet.db); each migrates its own namespace.
-  const database = openServiceDatabase(config);
+  // One metadata database for every store (DATA_DIR/cosyfleet.db, or PostgreSQL with
+  // DATABASE_URL); each migrates its own namespace.
+  const stores = await openStores(config, { onIdleError: (err) => logger.warn({ err }, 'a pooled database connection failed while idle; the next query reconnects') });
   app.addHook('onClose', async () => {
-    database.close();
+    await stores.close();
   });
-  const keys = new KeyService(new SqliteKeyStore(database), { envKeys: parseEnvKeys(config.apiKeys), adminKey: config.adminKey });
+  const keys = new KeyService(stores.keys, { envKeys: parseEnvKeys(config.apiKeys), adminKey: config.adminKey });
   registerAuth(app, { mode: config.auth, keys });
+  // Usage, quotas and cost per request (src/http/usage.ts): the node's price from the planner's catalog.
+  const price = await resolveInstancePrice(config, bundledCatalog());
+  logger.info({ instanceType: price.instanceType, region: price.region, usdPerHour: price.usdPerHour, source: price.source }, 'instance price for cost per request');
+  const meter = new CostMeter(stores.usage, price.usdPerHour, Date.now, (tenant, usd) => metrics.tenantCostUsd.inc({ tenant }, usd));
+  const usageContext = { usage: stores.usage, quotas: new QuotaGuard(stores.usage), meter, price, metrics };
+  engine.scheduler.observe(registerUsageAccounting(app, usageContext));
+  app.addHook('onReady', async () => meter.start());
+  // Before the stores close (onClose): the last minute's cost is written.
+  app.addHook('preClose', async () => {
+    await meter.stop().catch((err: unknown) => logger.error({ err }, 'the last minute of cost could not be written'));
+  });
   if (config.auth === 'keys' && options.firstKey) {
     const announce = options.firstKey;
     app.addHook('onReady', async () => {
@@ -171,9 +186,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       announce(secret, record);
     });
   }
-  const lexicon = new LexiconService(new SqliteLexiconStore(database), { maxEntries: config.lexiconMaxEntries });
-  const voiceStore = new SqliteVoiceStore(database);
-  const voiceBlobs = new FsBlobStore(join(config.dataDir, 'blobs'));
+  const lexicon = new LexiconService(stores.lexicon, { maxEntries: config.lexiconMaxEntries });
+  const voiceStore = stores.voices;
+  // OBJECT_STORE: voice recordings and stored outputs, on the filesystem or in an S3 bucket.
+  const blobStore = openBlobStore(config);
+  app.addHook('onClose', async () => blobStore.close());
+  const voiceBlobs = blobStore.store;
+  const outputs = stores.outputs
+    ? new OutputService({ store: stores.outputs, blobs: blobStore.store, retentionDays: config.outputRetentionDays, urlTtlS: config.outputUrlTtlS, logger })
+    : undefined;
   const audio = createAudioWork({
     threads: config.audioThreads,
     onTask: (op, where) => metrics.audioTasks.inc({ op, where }),
@@ -191,7 +212,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // yet), then on a timer only what is older than the grace period.
   let reconcileTimer: NodeJS.Timeout | undefined;
   app.addHook('onReady', async () => {
-    logReconcile(logger, await reconcileVoiceStorage(voiceStore, voiceBlobs, 0));
+    // A bucket may be shared by several instances, whose uploads in flight are not ours to judge.
+    logReconcile(logger, await reconcileVoiceStorage(voiceStore, voiceBlobs, config.objectStore === 's3' ? RECONCILE_GRACE_MS : 0));
     if (config.storageReconcileMinutes === 0) return;
     reconcileTimer = setInterval(() => {
       reconcileVoiceStorage(voiceStore, voiceBlobs, RECONCILE_GRACE_MS).then(
@@ -202,8 +224,26 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     reconcileTimer.unref();
   });
   app.addHook('onClose', async () => clearInterval(reconcileTimer));
+  // Expired stored outputs (OUTPUT_RETENTION_DAYS) go at start and on the reconciliation timer.
+  let outputSweepTimer: NodeJS.Timeout | undefined;
+  if (outputs) {
+    const sweepOutputs = () =>
+      outputs.sweep(RECONCILE_GRACE_MS).then(
+        (result) => (result.expired + result.orphans > 0 ? logger.info(result, 'stored outputs swept') : undefined),
+        (err: unknown) => logger.error({ err }, 'stored output sweep failed'),
+      );
+    app.addHook('onReady', async () => {
+      await sweepOutputs();
+      if (config.storageReconcileMinutes > 0) {
+        outputSweepTimer = setInterval(() => void sweepOutputs(), config.storageReconcileMinutes * 60_000);
+        outputSweepTimer.unref();
+      }
+    });
+    app.addHook('onClose', async () => clearInterval(outputSweepTimer));
+  }
   const context = {
     config,
+    outputs,
     engine,
     lifecycle,
     servicesFor: (principal: Principal): PlanServices => ({
@@ -225,10 +265,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(instructionRoutes);
   await app.register(openaiRoutes, context);
   await app.register(lexiconRoutes, { ...context, lexicon });
+  if (outputs) await app.register(outputRoutes, { ...context, outputs });
   await app.register(previewTextRoutes, { ...context, lexicon });
   await app.register(pronounceRoutes, context);
   await app.register(planRoutes, context);
   await app.register(metricsRoutes, { metrics });
+  await app.register(usageRoutes, usageContext);
   await app.register(adminRoutes, { ...context, adminKey: config.adminKey, keys });
   return app;
 }

@@ -1,9 +1,9 @@
-// `cosyfleet keys …`: API keys on the service's own database (DATA_DIR, the same file the
-// service uses), so the first keys can be made before the service ever runs, and a lost admin
-// key replaced without one. Settings flags (--data-dir …) pass through to the configuration.
+// `cosyfleet keys …`: API keys on the service's own database (DATA_DIR's file, or PostgreSQL
+// with DATABASE_URL: the same one the service uses), so the first keys can be made before the
+// service ever runs, and a lost admin key replaced without one. Settings flags (--data-dir,
+// --database-url …) pass through to the configuration.
 import { loadConfig } from '../config/config.js';
-import { openServiceDatabase } from '../storage/service-database.js';
-import { SqliteKeyStore } from '../storage/sqlite-key-store.js';
+import { openStores } from '../storage/stores.js';
 import { KeyService } from './key-service.js';
 import type { KeyLimits, KeyRecord } from './key-store.js';
 import { TENANT_PATTERN } from './principal.js';
@@ -37,7 +37,8 @@ ${SCOPES.map((s) => `  ${s.padEnd(11)} ${SCOPE_DESCRIPTIONS[s]}`).join('\n')}
 Limits (per key; unset = unlimited):
 ${Object.entries(LIMIT_FLAGS).map(([f, k]) => `  ${f} N`.padEnd(32) + k).join('\n')}
 
-Works on the service's database (DATA_DIR; settings flags such as --data-dir apply). The secret
+Works on the service's database (DATA_DIR, or DATABASE_URL; settings flags such as --data-dir
+and --database-url apply). The secret
 of a new key is printed once and stored only as a digest.
 `;
 
@@ -101,9 +102,9 @@ export async function runKeysCommand(argv: readonly string[], io: KeysIo): Promi
     const tenant = values.get('--tenant');
     if (tenant !== undefined && !TENANT_PATTERN.test(tenant)) throw new UsageError(`--tenant must be 1–64 lower-case letters, digits, "-" or "_", got "${tenant}"`);
     const config = loadConfig({ env: io.env, argv: settings });
-    const db = openServiceDatabase(config);
+    const stores = await openStores(config);
     try {
-      const keys = new KeyService(new SqliteKeyStore(db));
+      const keys = new KeyService(stores.keys);
       const json = bools.has('--json');
       const out = (value: unknown, text: string) => io.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
       switch (sub) {
@@ -143,7 +144,7 @@ export async function runKeysCommand(argv: readonly string[], io: KeysIo): Promi
           throw new UsageError(`unknown keys command "${sub}"`);
       }
     } finally {
-      db.close();
+      await stores.close();
     }
   } catch (err) {
     if (err instanceof UsageError) {

@@ -96,4 +96,16 @@ describe('config', () => {
     );
     assert.equal(loadConfig({ env: { MAX_CONNECTIONS_PER_ADDRESS: '0' } }).maxConnectionsPerAddress, 0);
   });
+
+  it('takes an empty DATABASE_URL (SQLite) or a postgres URL, which it never shows', () => {
+    assert.equal(loadConfig({ env: {} }).databaseUrl, '');
+    const url = 'postgres://cosyfleet:hunter2-secret@db.internal:5432/cosyfleet';
+    const c = loadConfig({ argv: ['--database-url', url] });
+    assert.equal(c.databaseUrl, url);
+    assert.equal(loadConfig({ env: { DATABASE_URL: 'postgresql://db/cosyfleet' } }).databaseUrl, 'postgresql://db/cosyfleet');
+    assert.ok(!JSON.stringify(c).includes('hunter2'), 'redacted wherever the config is printed');
+    const problems = problemsOf(() => loadConfig({ env: { DATABASE_URL: 'mysql://root:hunter2@db/x' } })).join();
+    assert.match(problems, /DATABASE_URL=\(secret\): must be empty \(SQLite in DATA_DIR\) or a postgres:\/\/ or postgresql:\/\/ URL/);
+    assert.ok(!problems.includes('hunter2'), 'nor named in a validation message');
+  });
 });

@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { remoteEngineProblems } from './remote.js';
 import { envKeyProblems } from '../accounts/env-keys.js';
-import { SETTINGS, type AUTH_MODES, type ENGINE_NAMES, type LOG_LEVELS, type SettingSpec, type UNREADABLE_POLICIES, type WORKER_MODES } from './settings.js';
+import { objectStoreProblems } from './object-store.js';
+import { SETTINGS, type AUTH_MODES, type ENGINE_NAMES, type LOG_LEVELS, type OBJECT_STORES, type SettingSpec, type UNREADABLE_POLICIES, type WORKER_MODES } from './settings.js';
 
 export interface Config {
   readonly port: number;
@@ -32,6 +33,17 @@ export interface Config {
   readonly corsOrigins: readonly string[];
   readonly allowedHosts: readonly string[];
   readonly storageReconcileMinutes: number;
+  readonly objectStore: (typeof OBJECT_STORES)[number];
+  /** OBJECT_STORE=s3 only; '' when unset. */
+  readonly s3Bucket: string;
+  readonly s3Prefix: string;
+  readonly s3Region: string;
+  readonly s3Endpoint: string;
+  readonly s3ForcePathStyle: boolean;
+  readonly cloudfrontDomain: string;
+  readonly outputUrlTtlS: number;
+  /** 0 = stored outputs never expire. */
+  readonly outputRetentionDays: number;
   readonly writeKey: string;
   readonly shutdownTimeoutMs: number;
   readonly lexiconMaxEntries: number;
@@ -83,7 +95,14 @@ export interface Config {
   readonly cosyvoiceLoadTrt: boolean;
   readonly cosyvoiceStream: boolean;
   readonly cosyvoiceBadAudioLimit: number;
+  /** Secret: '' = SQLite in dataDir; a postgres:// URL = PostgreSQL (src/storage/stores.ts). */
+  readonly databaseUrl: string;
   readonly auth: (typeof AUTH_MODES)[number];
+  readonly instanceType: string;
+  readonly instanceRegion: string;
+  /** A positive decimal, or '' (validated at boot). */
+  readonly instancePriceUsdPerHour: string;
+  readonly instanceMetadata: 'auto' | 'off';
   /** Secret: COSYFLEET_API_KEYS as given ('' when unset); parsed by src/accounts/env-keys.ts. */
   readonly apiKeys: string;
   /** Secret: '' when unset. JSON.stringify(config) shows it redacted. */
@@ -144,6 +163,14 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     problems.push(`HEADERS_TIMEOUT_MS=${String(out.headersTimeoutMs)}: must be at most REQUEST_TIMEOUT_MS (${String(out.requestTimeoutMs)})`);
   }
   problems.push(...envKeyProblems(out.apiKeys as string));
+  const price = out.instancePriceUsdPerHour as string;
+  if (price !== '' && !(/^\d+(\.\d+)?$/.test(price) && Number(price) > 0 && Number(price) < 10_000)) {
+    problems.push(`COSYFLEET_INSTANCE_PRICE=${JSON.stringify(price)}: must be dollars per hour, a positive decimal such as 1.006`);
+  }
+  problems.push(...objectStoreProblems(out));
+  if (out.databaseUrl !== '' && !/^postgres(ql)?:\/\//.test(out.databaseUrl as string)) {
+    problems.push('DATABASE_URL=(secret): must be empty (SQLite in DATA_DIR) or a postgres:// or postgresql:// URL');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   out.corsOrigins = Object.freeze([...(out.corsOrigins as string[])]);
   out.workerGpus = Object.freeze([...(out.workerGpus as string[])]);

@@ -44,6 +44,11 @@ export const ROUTE_SCOPES: Readonly<Record<string, RoutePolicy>> = {
   'POST /v1/lexicon': 'voices',
   'PUT /v1/lexicon/:id': 'voices',
   'DELETE /v1/lexicon/:id': 'voices',
+  'GET /v1/outputs': 'synthesize',
+  'GET /v1/outputs/:id': 'synthesize',
+  'GET /v1/outputs/:id/audio': 'synthesize',
+  'DELETE /v1/outputs/:id': 'synthesize',
+  'GET /v1/usage': 'usage',
   'GET /metrics': 'admin',
 };
 

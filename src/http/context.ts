@@ -3,6 +3,7 @@ import type { Config } from '../config/config.js';
 import type { Engine } from '../engines/engine.js';
 import type { Principal } from '../accounts/principal.js';
 import type { PlanServices } from '../services/synthesis.js';
+import type { OutputService } from '../outputs/service.js';
 
 export interface Lifecycle {
   /** Set when SIGTERM/SIGINT arrives: /readyz turns red, new synthesis is refused. */
@@ -15,4 +16,6 @@ export interface AppContext {
   readonly lifecycle: Lifecycle;
   /** Voice library, lexicon and instruction hooks for synthesis planning, for one caller (its tenant's voices and lexicon). */
   readonly servicesFor: (principal: Principal) => PlanServices;
+  /** Stored outputs (`"store": true`, /v1/outputs); absent: requests that ask to store are refused. */
+  readonly outputs?: OutputService;
 }

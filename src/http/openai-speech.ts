@@ -15,6 +15,7 @@ import { setAudioHeaders } from './tts.js';
 import type { AppContext } from './context.js';
 import { resume } from './stream-body.js';
 import { cutStalledStream } from './stall-guard.js';
+import { captureOutput } from '../outputs/capture.js';
 
 /** OpenAI's limit on `input`. */
 export const OPENAI_MAX_INPUT_CHARS = 4096;
@@ -54,6 +55,8 @@ interface SpeechBody {
   response_format: ResponseFormat;
   speed: number;
   stream_format: 'audio' | 'sse';
+  /** cosyfleet's extension: keep the audio as a stored output (GET /v1/outputs/{id}). */
+  store: boolean;
 }
 
 const speechBodySchema = {
@@ -74,6 +77,11 @@ const speechBodySchema = {
     response_format: { type: 'string', enum: [...OPENAI_RESPONSE_FORMATS], default: 'mp3' },
     speed: { type: 'number', minimum: 0.25, maximum: 4, default: 1, description: 'Clamped to the engine\'s range, with a speed_clamped warning.' },
     stream_format: { type: 'string', enum: ['audio', 'sse'], default: 'audio' },
+    store: {
+      type: 'boolean',
+      default: false,
+      description: 'cosyfleet extension (an extra body field for OpenAI clients): keep the audio (in response_format; with SSE, the audio the events carry) as a stored output of your tenant, saved when the stream completes; X-Output-Id names it (GET /v1/outputs/{id}).',
+    },
   },
 } as const;
 
@@ -88,7 +96,7 @@ const openAIErrorSchema = {
   },
 } as const;
 
-export const openaiRoutes: FastifyPluginAsync<AppContext> = async (app, { config, engine, lifecycle, servicesFor }) => {
+export const openaiRoutes: FastifyPluginAsync<AppContext> = async (app, { config, engine, lifecycle, servicesFor, outputs }) => {
   registerOpenAIErrorHandling(app);
   const created = Math.floor(Date.now() / 1000);
   const modelIds = [...new Set<string>([engine.capabilities.name, ...OPENAI_MODEL_ALIASES])];
@@ -108,7 +116,7 @@ export const openaiRoutes: FastifyPluginAsync<AppContext> = async (app, { config
         body: speechBodySchema,
         response: {
           200: {
-            description: 'Audio (chunked), or text/event-stream with stream_format "sse". Headers as POST /v1/tts, X-Warnings included.',
+            description: 'Audio (chunked), or text/event-stream with stream_format "sse". Headers as POST /v1/tts, X-Warnings included; with "store": true X-Output-Id.',
             content: Object.fromEntries(
               ['audio/mpeg', 'audio/ogg', 'audio/aac', 'audio/flac', 'audio/wav', 'audio/pcm', 'text/event-stream'].map((t) => [t, { schema: { type: 'string', format: 'binary' } }]),
             ),
@@ -123,6 +131,7 @@ export const openaiRoutes: FastifyPluginAsync<AppContext> = async (app, { config
       if (!health.ready) throw new AppError('engine_unavailable', `The ${engine.capabilities.name} engine is not ready: ${health.detail ?? 'starting'}.`);
 
       const body = request.body;
+      const capture = captureOutput(body.store, outputs);
       const mapped = await toTtsInput(body, engine, config.maxTextChars);
       const plan = await planSynthesis(engine, config, mapped.input, request.id, servicesFor(request.principal), { owner: request.principal.tenant });
       const warnings = toOpenAIWarnings([...mapped.warnings, ...plan.warnings]);
@@ -148,7 +157,10 @@ export const openaiRoutes: FastifyPluginAsync<AppContext> = async (app, { config
           'synthesized',
         );
       });
-      const audio = aac ? transcodeAac(pcmOrEncoded, aac) : pcmOrEncoded;
+      const encoded = aac ? transcodeAac(pcmOrEncoded, aac) : pcmOrEncoded;
+      const audio = capture
+        ? capture.wrap(encoded, () => ({ tenant: request.principal.tenant, format: body.response_format, contentType: aac ? AAC_CONTENT_TYPE : plan.encoder.contentType, audioSeconds: report?.audioSeconds ?? 0, characters: [...body.input].length, voice: plan.voice, engine: engine.capabilities.name }))
+        : encoded;
       const usage = () => {
         const input = [...body.input].length;
         const output = Math.ceil((report?.audioSeconds ?? 0) * SPEECH_TOKENS_PER_SECOND);
@@ -163,6 +175,7 @@ export const openaiRoutes: FastifyPluginAsync<AppContext> = async (app, { config
       const stream = Readable.from(resume(first, iterator), { objectMode: false });
       stream.on('error', (err) => request.log.warn({ err }, 'stream ended early; the chunked response is truncated'));
       cutStalledStream(request, reply, stream, config.streamStallTimeoutMs);
+      if (capture) reply.header('x-output-id', capture.id);
       const contentType = body.stream_format === 'sse' ? 'text/event-stream' : aac ? AAC_CONTENT_TYPE : plan.encoder.contentType;
       return reply.type(contentType).send(stream);
     },

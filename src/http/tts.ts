@@ -12,6 +12,7 @@ import { errorResponses } from './error-schema.js';
 import type { AppContext } from './context.js';
 import { resume } from './stream-body.js';
 import { cutStalledStream } from './stall-guard.js';
+import { captureOutput } from '../outputs/capture.js';
 
 export const SAMPLE_RATES = [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000] as const;
 
@@ -47,6 +48,11 @@ export const ttsBodySchema = {
       description: 'Instruction for mode instruct: a trained key from GET /v1/instructions (e.g. dialect:sichuan) or free text.',
     },
     lexicon: { type: 'boolean', default: true, description: 'Apply the pronunciation lexicon to the text.' },
+    store: {
+      type: 'boolean',
+      default: false,
+      description: 'Keep the response\'s audio (the bytes sent, in their format) as a stored output of your tenant: X-Output-Id names it (GET /v1/outputs/{id}); a non-streamed response also has X-Output-Url. A streamed output is saved when the stream completes; one that fails or is cancelled stores nothing. Expires after OUTPUT_RETENTION_DAYS.',
+    },
     unreadable: {
       type: 'string',
       enum: [...UNREADABLE_POLICIES],
@@ -59,7 +65,7 @@ const audioContent = Object.fromEntries(
   ['audio/wav', 'audio/pcm', 'audio/mpeg', 'audio/ogg', 'audio/flac'].map((t) => [t, { schema: { type: 'string', format: 'binary' } }]),
 );
 
-export const ttsRoutes: FastifyPluginAsync<AppContext> = async (app, { config, engine, lifecycle, servicesFor }) => {
+export const ttsRoutes: FastifyPluginAsync<AppContext> = async (app, { config, engine, lifecycle, servicesFor, outputs }) => {
   app.post<{ Body: TtsInput }>(
     '/v1/tts',
     {
@@ -71,7 +77,7 @@ export const ttsRoutes: FastifyPluginAsync<AppContext> = async (app, { config, e
         response: {
           200: {
             description:
-              'Audio. Headers: X-Request-Id, X-Engine, X-Sample-Rate, X-Audio-Language, X-Segments, X-Warnings (JSON array of {code,message,param}).',
+              'Audio. Headers: X-Request-Id, X-Engine, X-Sample-Rate, X-Audio-Language, X-Segments, X-Warnings (JSON array of {code,message,param}); with "store": true X-Output-Id, and X-Output-Url when not streamed.',
             content: audioContent,
           },
           ...errorResponses(400, 413, 415, 422, 429, 503),
@@ -83,23 +89,30 @@ export const ttsRoutes: FastifyPluginAsync<AppContext> = async (app, { config, e
       const health = engine.health();
       if (!health.ready) throw new AppError('engine_unavailable', `The ${engine.capabilities.name} engine is not ready: ${health.detail ?? 'starting'}.`);
 
+      const capture = captureOutput(request.body.store, outputs);
       const plan = await planSynthesis(engine, config, request.body, request.id, servicesFor(request.principal), { ...admissionOptions(request.headers), owner: request.principal.tenant });
       const abort = new AbortController();
       reply.raw.on('close', () => {
         if (!reply.raw.writableFinished) abort.abort();
       });
       setAudioHeaders(reply.raw, plan);
-      const audio = renderAudio(plan, abort.signal, (r) =>
+      let audioSeconds = 0;
+      const rendered = renderAudio(plan, abort.signal, (r) => {
+        audioSeconds = r.audioSeconds;
         request.log.info(
           { engine: engine.capabilities.name, segments: r.segments, audioSeconds: round(r.audioSeconds), wallMs: Math.round(r.wallMs), firstAudioMs: r.firstAudioMs === null ? null : Math.round(r.firstAudioMs), rtf: round(r.rtf), format: plan.format, stream: plan.stream },
           'synthesized',
-        ),
-      );
+        );
+      });
+      const audio = capture
+        ? capture.wrap(rendered, () => ({ tenant: request.principal.tenant, format: plan.format, contentType: plan.encoder.contentType, audioSeconds, characters: [...request.body.text].length, voice: plan.voice, engine: engine.capabilities.name }))
+        : rendered;
 
       if (!plan.stream) {
         const parts: Buffer[] = [];
         for await (const part of audio) parts.push(part);
         const body = Buffer.concat(parts);
+        if (capture?.record && outputs) reply.header('x-output-id', capture.id).header('x-output-url', await outputs.url(capture.record));
         return reply.type(plan.encoder.contentType).header('content-length', body.length).send(body);
       }
       // Wait for the first bytes so that a failure before any audio is still a JSON error.
@@ -108,6 +121,7 @@ export const ttsRoutes: FastifyPluginAsync<AppContext> = async (app, { config, e
       const body = Readable.from(resume(first, iterator), { objectMode: false });
       body.on('error', (err) => request.log.warn({ err }, 'stream ended early; the chunked response is truncated'));
       cutStalledStream(request, reply, body, config.streamStallTimeoutMs);
+      if (capture) reply.header('x-output-id', capture.id);
       return reply.type(plan.encoder.contentType).send(body);
     },
   );

@@ -18,6 +18,7 @@ function countingStore(): { store: LexiconStore; lists: () => number } {
     insert: (entry, limits) => inner.insert(entry, limits),
     replace: (entry) => inner.replace(entry),
     delete: (owner, id) => inner.delete(owner, id),
+    revision: (owner) => inner.revision(owner),
   };
   return { store, lists: () => lists };
 }
@@ -42,6 +43,26 @@ describe('LexiconService', () => {
     assert.equal((await lexicon.rewrite('a mynute', 'en')).text, 'a mynute');
   });
 
+  it('recompiles when another service on the same store (another node) changes it, and only then', async () => {
+    const { store, lists } = countingStore();
+    const here = new LexiconService(store, { maxEntries: 100 });
+    const elsewhere = new LexiconService(store, { maxEntries: 100 });
+    assert.equal((await here.rewrite('a mynute', 'en')).text, 'a mynute');
+    const entry = await elsewhere.create({ term: 'mynute', pronunciation: '[M][AY0][N][UW1][T]' });
+    assert.equal((await here.rewrite('a mynute', 'en')).text, 'a [M][AY0][N][UW1][T]');
+    const compiled = lists();
+    await here.rewrite('mynute again', 'en');
+    assert.equal(lists(), compiled, 'an unchanged revision reuses the matcher');
+    await elsewhere.replace(entry.id, { term: 'mynute', pronunciation: '[M][IH1][N][AH0][T]' });
+    assert.equal((await here.rewrite('a mynute', 'en')).text, 'a [M][IH1][N][AH0][T]');
+    await elsewhere.delete(entry.id);
+    assert.equal((await here.rewrite('a mynute', 'en')).text, 'a mynute');
+    await elsewhere.create({ term: 'other', pronunciation: '[AH1][DH][ER0]' }, 'key-2');
+    const before = lists();
+    await here.rewrite('a mynute', 'en');
+    assert.equal(lists(), before, "another owner's change leaves this owner's matcher alone");
+  });
+
   it('detects the language when the request names none, as synthesis does', async () => {
     const { store } = countingStore();
     const lexicon = new LexiconService(store, { maxEntries: 100 });
@@ -54,18 +75,24 @@ describe('LexiconService', () => {
     const { store } = countingStore();
     let release: () => void = () => {};
     const gate = new Promise<void>((resolve) => (release = resolve));
+    let listed: () => void = () => {};
+    const firstListRead = new Promise<void>((resolve) => (listed = resolve));
     let calls = 0;
     const slow: LexiconStore = {
       ...store,
       list: async (owner, filter) => {
         const entries = await store.list(owner, filter);
         // Only the first read is held until the entry below has been created.
-        if (++calls === 1) await gate;
+        if (++calls === 1) {
+          listed();
+          await gate;
+        }
         return entries;
       },
     };
     const lexicon = new LexiconService(slow, { maxEntries: 100 });
     const stale = lexicon.rewrite('mynute', 'en');
+    await firstListRead;
     await lexicon.create({ term: 'mynute', pronunciation: '[M][AY0][N][UW1][T]' });
     release();
     assert.equal((await stale).text, 'mynute', 'the in-flight rewrite used the list it read');

@@ -1,7 +1,8 @@
 // The lexicon as the rest of the service uses it: validated CRUD over a LexiconStore, and
 // `rewrite`, which applies the entries for a request's language. Compiled matchers are cached
-// per owner and language and dropped on every change made through this service (one process
-// owns the SQLite file; a shared store would need a change feed instead).
+// per owner and language, each with the store's revision of the owner's entries it was compiled
+// from: a change made through another node sharing the database (PostgreSQL) moves the revision,
+// so the next request here compiles again. Changes made here also drop the cache at once.
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors/app-error.js';
 import { detectLanguage } from '../text/language.js';
@@ -17,7 +18,7 @@ export interface LexiconServiceOptions {
 }
 
 export class LexiconService {
-  private readonly matchers = new Map<string, LexiconMatcher>();
+  private readonly matchers = new Map<string, { revision: number; matcher: LexiconMatcher }>();
   /** Bumped on every change, so a matcher compiled from a list read before the change is not cached. */
   private generation = 0;
   private readonly now: () => Date;
@@ -86,11 +87,14 @@ export class LexiconService {
 
   private async matcherFor(owner: string, language: string): Promise<LexiconMatcher> {
     const key = `${owner}\u0000${language}`;
+    // Revision first, entries second: entries newer than the revision only make the next
+    // request compile again, never keep a stale matcher.
+    const revision = await this.store.revision(owner);
     const cached = this.matchers.get(key);
-    if (cached) return cached;
+    if (cached?.revision === revision) return cached.matcher;
     const generation = this.generation;
     const matcher = compileLexicon(await this.store.list(owner), language);
-    if (generation === this.generation) this.matchers.set(key, matcher);
+    if (generation === this.generation) this.matchers.set(key, { revision, matcher });
     return matcher;
   }
 

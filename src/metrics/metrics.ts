@@ -28,6 +28,13 @@ export class ServiceMetrics {
   readonly workerWarnings: Counter<'engine' | 'code'>;
   readonly workerSegmentFailures: Counter<'engine' | 'code'>;
   readonly batchSize: Histogram<'engine'>;
+  /** Per tenant: what usage (GET /v1/usage) counts, for dashboards and alerts. */
+  readonly tenantRequests: Counter<'tenant' | 'outcome'>;
+  readonly tenantCharacters: Counter<'tenant'>;
+  readonly tenantAudioSeconds: Counter<'tenant'>;
+  readonly tenantEngineSeconds: Counter<'tenant'>;
+  readonly tenantCostUsd: Counter<'tenant'>;
+  readonly quotaRejections: Counter<'reason'>;
   readonly connectionsRefused: Counter<'reason'>;
   readonly requestTimeouts: Counter<'phase'>;
   readonly streamsStalled: Counter<'route'>;
@@ -227,6 +234,12 @@ export class ServiceMetrics {
         }
       },
     });
+    this.tenantRequests = new Counter({ name: 'cosyfleet_tenant_requests_total', help: 'Synthesis requests by tenant and job outcome.', labelNames: ['tenant', 'outcome'], registers });
+    this.tenantCharacters = new Counter({ name: 'cosyfleet_tenant_characters_total', help: 'Characters of request text by tenant.', labelNames: ['tenant'], registers });
+    this.tenantAudioSeconds = new Counter({ name: 'cosyfleet_tenant_audio_seconds_total', help: 'Audio synthesized by tenant.', labelNames: ['tenant'], registers });
+    this.tenantEngineSeconds = new Counter({ name: 'cosyfleet_tenant_engine_seconds_total', help: 'Engine time by tenant.', labelNames: ['tenant'], registers });
+    this.tenantCostUsd = new Counter({ name: 'cosyfleet_tenant_cost_usd_total', help: 'Dollars of instance time attributed to the tenant (each closed minute split by engine time); idle minutes under tenant "_idle".', labelNames: ['tenant'], registers });
+    this.quotaRejections = new Counter({ name: 'cosyfleet_quota_rejections_total', help: 'Synthesis requests refused by a key limit (rate_limited, concurrency_limited, quota_exceeded).', labelNames: ['reason'], registers });
     this.batchSize = new Histogram({
       name: 'cosyfleet_batch_size',
       help: 'Segments per engine call (1 for engines that do not batch).',

@@ -42,6 +42,9 @@ export interface JobInfo {
   readonly firstAudioAt: number | null;
   readonly finishedAt: number | null;
   readonly segmentsDone: number;
+  /** Audio made and engine time spent by its finished segments (usage and cost per request). */
+  readonly audioSeconds: number;
+  readonly engineMs: number;
   /** Segments in flight beyond the one playback waits for (look-ahead, SEGMENT_LOOKAHEAD). */
   readonly segmentsAhead: number;
   /** Segment attempts repeated after a worker died or reported a retryable fault. */

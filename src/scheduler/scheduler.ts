@@ -82,6 +82,8 @@ class Job implements JobInfo {
   firstAudioAt: number | null = null;
   finishedAt: number | null = null;
   segmentsDone = 0;
+  audioSeconds = 0;
+  engineMs = 0;
   retries = 0;
   outcome: JobOutcome | null = null;
   errorCode: string | null = null;
@@ -139,8 +141,12 @@ class Job implements JobInfo {
     return Math.max(0, this.tasks.size - 1);
   }
 
-  segmentFinished(index: number): void {
-    if (!this.finished.has(index)) this.segmentsDone++;
+  segmentFinished(index: number, audioSeconds = 0, engineMs = 0): void {
+    if (!this.finished.has(index)) {
+      this.segmentsDone++;
+      this.audioSeconds += audioSeconds;
+      this.engineMs += engineMs;
+    }
     this.finished.add(index);
   }
 
@@ -854,7 +860,7 @@ export class Scheduler {
     const r = task.request;
     this.estimator.observe(r.text, r.language, r.speed, audioSeconds, engineMs);
     this.emit((o) => o.segmentDone?.({ audioSeconds, engineMs }));
-    job.segmentFinished(task.index);
+    job.segmentFinished(task.index, audioSeconds, engineMs);
     this.finishTask(task);
     task.sink.end();
     if (job.implicit) this.settle(job, null);

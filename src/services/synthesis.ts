@@ -37,6 +37,8 @@ export interface TtsInput {
   lexicon?: boolean;
   /** Text the engine cannot read (emoji, scripts): skip it, or speak emoji names; default UNREADABLE_TEXT. */
   unreadable?: UnreadablePolicy;
+  /** Keep the response's audio as a stored output (the routes do; planning ignores it). */
+  store?: boolean;
 }
 
 export interface SynthesisPlan {

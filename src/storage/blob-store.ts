@@ -4,8 +4,11 @@
 // against BLOB_KEY by every implementation, so no client input can ever become a path.
 
 export interface BlobStore {
-  /** Stores `bytes` under `key`, replacing what was there; readers see the old or the new object, never a part. */
-  put(key: string, bytes: Uint8Array): Promise<void>;
+  /**
+   * Stores `bytes` under `key`, replacing what was there; readers see the old or the new object,
+   * never a part. `contentType` is kept by stores that serve objects themselves (UrlBlobStore).
+   */
+  put(key: string, bytes: Uint8Array, options?: { contentType?: string }): Promise<void>;
   /** The object's bytes, or null when there is none. */
   get(key: string): Promise<Buffer | null>;
   /** Removes the object; false when there was none. */
@@ -19,6 +22,20 @@ export interface BlobStore {
    * behind return 0.
    */
   removeTemporaries(olderThanMs: number): Promise<number>;
+}
+
+/**
+ * A BlobStore whose objects a client can fetch without the service (S3: a presigned GET, or
+ * a CloudFront URL). Stores without it (the filesystem) are served through the service's own
+ * routes instead; `hasUrls` tells the two apart.
+ */
+export interface UrlBlobStore extends BlobStore {
+  /** A URL that serves the object's bytes to anyone who has it, for about `expiresInS` seconds. */
+  url(key: string, expiresInS: number): Promise<string>;
+}
+
+export function hasUrls(store: BlobStore): store is UrlBlobStore {
+  return typeof (store as Partial<UrlBlobStore>).url === 'function';
 }
 
 /**

@@ -1,5 +1,5 @@
-// The service's one metadata database file. Every store (voice library, lexicon, ...) shares
-// the handle buildApp opens here, each migrating its own namespace.
+// The service's one metadata database file (DATABASE_URL empty). Every store (voice library,
+// lexicon, ...) shares the handle openStores (stores.ts) opens here, each migrating its own namespace.
 import { join } from 'node:path';
 import type { Config } from '../config/config.js';
 import { openDatabase, type SqliteDatabase } from './sqlite.js';

@@ -105,7 +105,8 @@ export class SqliteKeyStore implements KeyStore {
     const last = this.touched.get(id);
     if (last !== undefined && now - last < TOUCH_EVERY_MS) return;
     this.touched.set(id, now);
-    this.db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(at, id);
+    // Never back in time (another handle on the database may have recorded a later use).
+    this.db.prepare('UPDATE api_keys SET last_used_at = @at WHERE id = @id AND (last_used_at IS NULL OR last_used_at < @at)').run({ at, id });
   }
 
   async activeCount(): Promise<number> {

@@ -4,25 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { AppError } from '../errors/app-error.js';
-import type { LexiconEntry } from '../lexicon/entry.js';
+import { lexiconEntry as entry } from './lexicon-store.conformance.js';
 import { openServiceDatabase } from './service-database.js';
 import { currentVersion, openDatabase } from './sqlite.js';
 import { LEXICON_MIGRATIONS, SqliteLexiconStore } from './sqlite-lexicon-store.js';
-
-function entry(id: string, term: string, extra: Partial<LexiconEntry> = {}): LexiconEntry {
-  return {
-    id,
-    owner: 'default',
-    term,
-    pronunciation: '[M][AY0][N][UW1][T]',
-    language: null,
-    caseSensitive: false,
-    wholeWord: true,
-    createdAt: '2026-01-01T00:00:00.000Z',
-    updatedAt: '2026-01-01T00:00:00.000Z',
-    ...extra,
-  };
-}
 
 async function rejection(p: Promise<unknown>): Promise<AppError> {
   try {

@@ -5,18 +5,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { currentVersion, openDatabase } from './sqlite.js';
 import { SqliteVoiceStore, VOICE_MIGRATIONS } from './sqlite-voice-store.js';
-import { DEFAULT_OWNER, type NewVoice } from './voice-store.js';
-
-const voice = (id: string, owner = DEFAULT_OWNER): NewVoice => ({
-  id,
-  owner,
-  name: `Voice ${id}`,
-  transcript: 'Hello there.',
-  language: 'en',
-  pitchHz: 180.5,
-  durationSeconds: 4.25,
-  original: { format: 'flac', contentType: 'audio/flac', bytes: 12345, sampleRate: 44100, channels: 2, durationSeconds: 6.5 },
-});
+import { voice } from './voice-store.conformance.js';
+import { DEFAULT_OWNER } from './voice-store.js';
 
 describe('SqliteVoiceStore', () => {
   it('creates, reads, lists, updates and deletes, scoped by owner, and survives reopening', async () => {

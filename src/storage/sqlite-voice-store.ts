@@ -32,7 +32,8 @@ export const VOICE_MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-interface Row {
+/** A row of `voices`, as both databases give it back (src/storage/pg-voice-store.ts reuses it). */
+export interface VoiceRow {
   id: string;
   owner: string;
   name: string;
@@ -51,7 +52,7 @@ interface Row {
   updated_at: string;
 }
 
-const fromRow = (r: Row): VoiceRecord => ({
+export const voiceFromRow = (r: VoiceRow): VoiceRecord => ({
   id: r.id,
   owner: r.owner,
   name: r.name,
@@ -108,19 +109,19 @@ export class SqliteVoiceStore implements VoiceStore {
   }
 
   async get(owner: string, id: string): Promise<VoiceRecord | null> {
-    const row = this.db.prepare('SELECT * FROM voices WHERE owner = ? AND id = ?').get(owner, id) as Row | undefined;
-    return row ? fromRow(row) : null;
+    const row = this.db.prepare('SELECT * FROM voices WHERE owner = ? AND id = ?').get(owner, id) as VoiceRow | undefined;
+    return row ? voiceFromRow(row) : null;
   }
 
   async list(owner: string): Promise<VoiceRecord[]> {
-    const rows = this.db.prepare('SELECT * FROM voices WHERE owner = ? ORDER BY created_at, rowid').all(owner) as Row[];
-    return rows.map(fromRow);
+    const rows = this.db.prepare('SELECT * FROM voices WHERE owner = ? ORDER BY created_at, rowid').all(owner) as VoiceRow[];
+    return rows.map(voiceFromRow);
   }
 
   async update(owner: string, id: string, patch: VoicePatch): Promise<VoiceRecord | null> {
     // Read, compare and write in one transaction so two PATCHes cannot both bump from the same version.
     return this.db.transaction((): VoiceRecord | null => {
-      const row = this.db.prepare('SELECT * FROM voices WHERE owner = ? AND id = ?').get(owner, id) as Row | undefined;
+      const row = this.db.prepare('SELECT * FROM voices WHERE owner = ? AND id = ?').get(owner, id) as VoiceRow | undefined;
       if (!row) return null;
       const name = patch.name ?? row.name;
       const transcript = patch.transcript ?? row.transcript;
@@ -131,7 +132,7 @@ export class SqliteVoiceStore implements VoiceStore {
       this.db
         .prepare('UPDATE voices SET name = ?, transcript = ?, language = ?, version = ?, updated_at = ? WHERE owner = ? AND id = ?')
         .run(name, transcript, language, version, updatedAt, owner, id);
-      return fromRow({ ...row, name, transcript, language, version, updated_at: updatedAt });
+      return voiceFromRow({ ...row, name, transcript, language, version, updated_at: updatedAt });
     })();
   }
 

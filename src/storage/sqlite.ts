@@ -1,7 +1,7 @@
 // The embedded metadata database (SQLite via better-sqlite3, synchronous and in-process: no
 // server to run, and a single writer is what one cosyfleet node needs). Each domain store
-// (voices, lexicon, ...) owns a migration namespace, so stores evolve independently and a
-// future PostgreSQL implementation can mirror the same versioned steps.
+// (voices, lexicon, ...) owns a migration namespace, so stores evolve independently; the
+// PostgreSQL stores (postgres.ts, DATABASE_URL) mirror the same versioned steps.
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';

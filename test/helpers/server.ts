@@ -20,7 +20,7 @@ export async function startTestServer(overrides: Partial<Record<keyof Config, un
   const ownDir = overrides.dataDir === undefined ? mkdtempSync(join(tmpdir(), 'cosyfleet-data-')) : undefined;
   const config = loadConfig({
     env: {},
-    overrides: { port: 0, host: '127.0.0.1', logLevel: 'silent', espeakWorkers: 2, auth: 'off', ...(ownDir ? { dataDir: ownDir } : {}), ...overrides },
+    overrides: { port: 0, host: '127.0.0.1', logLevel: 'silent', espeakWorkers: 2, auth: 'off', instanceMetadata: 'off', ...(ownDir ? { dataDir: ownDir } : {}), ...overrides },
   });
   const app = await buildApp(config, options);
   const url = await app.listen({ port: 0, host: '127.0.0.1' });

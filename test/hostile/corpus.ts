@@ -198,7 +198,7 @@ export function hostileCases(): HostileCase[] {
       cases.push({ name: `${route.path} ${method} content-type:${type}`, method, path: route.path, headers: { 'content-type': type }, body: JSON.stringify(route.base), ...(type.startsWith('application/json') ? { success: route.success } : {}), ...(route.openai ? { openai: true } : {}) });
     }
     // 2. Every field with every odd value, and unknown fields.
-    const fields = [...Object.keys(route.base), 'language', 'voice', 'speed', 'seed', 'stream', 'instruct', 'mode', 'sample_rate', 'unknownField'];
+    const fields = [...Object.keys(route.base), 'language', 'voice', 'speed', 'seed', 'stream', 'store', 'instruct', 'mode', 'sample_rate', 'unknownField'];
     for (const field of new Set(fields)) {
       for (const [label, value] of ODD_VALUES) {
         cases.push(jsonCase(`${route.path} ${method} ${field}=${label}`, method, route.path, { ...route.base, [field]: value }, { success: route.success, ...(route.openai ? { openai: true } : {}) }));
@@ -247,6 +247,9 @@ export function hostileCases(): HostileCase[] {
     for (const [method, suffix] of [['GET', ''], ['GET', '/audio'], ['GET', '/audio?variant=original'], ['GET', '/audio?variant=../../x'], ['DELETE', '']] as const) {
       cases.push({ name: `voices ${method} id:${id}${suffix}`, method, path: `/v1/voices/${id}${suffix}` });
     }
+    for (const [method, suffix] of [['GET', ''], ['GET', '/audio'], ['DELETE', '']] as const) {
+      cases.push({ name: `outputs ${method} id:${id}${suffix}`, method, path: `/v1/outputs/${id}${suffix}` });
+    }
     cases.push({ name: `lexicon GET id:${id}`, method: 'GET', path: `/v1/lexicon/${id}` });
     cases.push({ name: `lexicon DELETE id:${id}`, method: 'DELETE', path: `/v1/lexicon/${id}` });
     cases.push(jsonCase(`tts voice:${id}`, 'POST', '/v1/tts', { ...ttsBase, voice: id }));
@@ -255,6 +258,16 @@ export function hostileCases(): HostileCase[] {
     cases.push({ name: `pronounce query:${query.slice(0, 30)}`, method: 'GET', path: `/v1/pronounce?${query}`, success: [200] });
     cases.push({ name: `lexicon list query:${query.slice(0, 30)}`, method: 'GET', path: `/v1/lexicon?${query}`, success: [200] });
     cases.push({ name: `voice audio query:${query.slice(0, 30)}`, method: 'GET', path: `/v1/voices/{voice}/audio?${query}`, success: [200] });
+    cases.push({ name: `outputs list query:${query.slice(0, 30)}`, method: 'GET', path: `/v1/outputs?${query}`, success: [200] });
+  }
+  // Stored outputs: paging values that are not a page, ids that are not an output's.
+  for (const query of ['limit=0', 'limit=-1', 'limit=101', 'limit=1e2', 'limit=abc', 'limit=1&limit=2', 'limit=%00', 'after=', 'after=../../etc', 'after=out_aaaaaaaaaaaaaaaa', 'after=voice_aaaaaaaaaaaaaaaa', `after=${'a'.repeat(300)}`, 'limit=5&after=%2e%2e%2f', 'store=true']) {
+    cases.push({ name: `outputs list ${query.slice(0, 40)}`, method: 'GET', path: `/v1/outputs?${query}`, success: [200] });
+  }
+  for (const id of ['out_', 'out_AAAAAAAAAAAAAAAA', 'out_aaaaaaaaaaaaaaaa', 'out_aaaaaaaaaaaaaaaa.wav', 'out_aaaaaaaaaaaaaaaa%2f..', `out_${'a'.repeat(300)}`]) {
+    for (const [method, suffix] of [['GET', ''], ['GET', '/audio'], ['GET', '/audio?x=1'], ['DELETE', '']] as const) {
+      cases.push({ name: `outputs ${method} id:${id.slice(0, 40)}${suffix}`, method, path: `/v1/outputs/${id}${suffix}` });
+    }
   }
   for (const path of ['/v1/../etc/passwd', '/%2e%2e/%2e%2e/etc/passwd', '/v1/tts/../../', '//v1//tts', '/v1/TTS', '/v1/tts%00', '/docs/../../package.json', '/openapi.json/..', `/${'a'.repeat(8000)}`]) {
     cases.push({ name: `path:${path.slice(0, 40)}`, method: 'GET', path, success: [200] });
@@ -336,5 +349,40 @@ export function hostileCases(): HostileCase[] {
     if (typeof body.text === 'string' && body.text.length > 0 && random() < 0.5) body.text = `${body.text} ${pick(ODD_TEXTS)[1].slice(0, 200)}`;
     cases.push(jsonCase(`generated tts #${i}`, 'POST', '/v1/tts', body, { success: [200] }));
   }
+
+  // 8. Keys and usage (the suite's server has HOSTILE_ADMIN_KEY as its admin key).
+  const admin = { authorization: `Bearer ${HOSTILE_ADMIN_KEY}` };
+  const keyBase = { name: 'hostile', scopes: ['synthesize'] };
+  for (const field of ['name', 'scopes', 'tenant', 'limits'] as const) {
+    for (const [label, value] of ODD_VALUES) {
+      cases.push(jsonCase(`keys create ${field}:${label}`, 'POST', '/v1/admin/keys', { ...keyBase, [field]: value }, { headers: { ...JSON_HEADERS, ...admin }, success: [201] }));
+    }
+  }
+  for (const [label, value] of ODD_VALUES) {
+    cases.push(jsonCase(`keys limits requestsPerMinute:${label}`, 'PATCH', '/v1/admin/keys/key_nonexistent', { limits: { requestsPerMinute: value } }, { headers: { ...JSON_HEADERS, ...admin } }));
+  }
+  for (const [label, value] of [...ODD_QUERY_VALUES, ['future-day', '2999-01-01'], ['reversed', '2026-12-31&to=2026-01-01']] as const) {
+    cases.push({ name: `usage from:${label}`, method: 'GET', path: `/v1/usage?from=${value}`, headers: admin, success: [200] });
+    cases.push({ name: `usage tenant:${label}`, method: 'GET', path: `/v1/usage?tenant=${value}`, headers: admin, success: [200] });
+    cases.push({ name: `keys show id:${label}`, method: 'GET', path: `/v1/admin/keys/${value}`, headers: admin });
+    cases.push({ name: `keys revoke id:${label}`, method: 'DELETE', path: `/v1/admin/keys/${value}`, headers: admin });
+  }
+  for (const [label, value] of [['none', ''], ['wrong', 'Bearer not-a-key'], ['basic', 'Basic YWRtaW46YWRtaW4='], ['huge', `Bearer ${'k'.repeat(8000)}`]] as const) {
+    cases.push({ name: `keys list authorization:${label}`, method: 'GET', path: '/v1/admin/keys', ...(value === '' ? {} : { headers: { authorization: value } }) });
+  }
   return cases;
 }
+
+/** The admin key of the hostile suite's server (test/hostile/hostile.test.ts). */
+export const HOSTILE_ADMIN_KEY = 'hostile-suite-admin-key-0123456789';
+
+/** Query values that are not plain dates or names, URL-encoded as a client would send them. */
+const ODD_QUERY_VALUES: readonly (readonly [string, string])[] = [
+  ['empty', ''],
+  ['traversal', encodeURIComponent('../../etc/passwd')],
+  ['sql', encodeURIComponent("2026-01-01' OR '1'='1")],
+  ['unicode', encodeURIComponent('２０２６-０１-０１')],
+  ['long', 'a'.repeat(5000)],
+  ['array', '1&from=2'],
+  ['percent-garbage', '%zz%'],
+];

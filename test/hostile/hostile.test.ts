@@ -9,7 +9,8 @@ import { request } from 'node:http';
 import { ERRORS } from '../../src/errors/catalog.js';
 import { startTestServer, postJson, type TestServer } from '../helpers/server.js';
 import { blobFiles, speech, TRANSCRIPT, voiceRows } from '../helpers/voices.js';
-import { hostileCases, type HostileCase } from './corpus.js';
+import { HOSTILE_ADMIN_KEY, hostileCases, type HostileCase } from './corpus.js';
+import { outputRows } from '../helpers/outputs.js';
 
 const CASE_TIMEOUT_MS = 60_000;
 /** Codes an OpenAI client knows under OpenAI's names (src/http/openai-errors.ts). */
@@ -69,7 +70,7 @@ function judge(c: HostileCase, a: Answer): string | null {
 
 
 before(async () => {
-  server = await startTestServer({ logLevel: 'silent' });
+  server = await startTestServer({ logLevel: 'silent', adminKey: HOSTILE_ADMIN_KEY });
   const wav = await speech(server.url, { format: 'wav' });
   const form = new FormData();
   for (const [k, v] of Object.entries({ name: 'Hostile target', transcript: TRANSCRIPT, language: 'en', consent: 'true' })) form.append(k, v);
@@ -113,6 +114,8 @@ describe('hostile inputs', () => {
     assert.deepEqual(failures, []);
     const rows = voiceRows(server.config.dataDir).map((r) => r.id);
     assert.ok(rows.includes(voiceId), 'the target voice survived');
-    assert.deepEqual(await blobFiles(server.config.dataDir), rows.flatMap((id) => [`voices/${id}/original`, `voices/${id}/prompt`]).sort(), 'exactly the recordings of the listed voices');
+    // Requests that asked to store their output (store:true) and succeeded keep it: each row's object, nothing else.
+    const outputs = outputRows(server.config.dataDir).map((r) => `outputs/${r.tenant}/${r.id}`);
+    assert.deepEqual(await blobFiles(server.config.dataDir), [...rows.flatMap((id) => [`voices/${id}/original`, `voices/${id}/prompt`]), ...outputs].sort(), 'exactly the recordings of the listed voices and the listed outputs');
   });
 });
