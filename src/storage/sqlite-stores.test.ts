@@ -11,6 +11,9 @@ import { SqliteLexiconStore } from './sqlite-lexicon-store.js';
 import { SqliteVoiceStore } from './sqlite-voice-store.js';
 import type { TwoHandles } from './two-handles.js';
 import { runVoiceStoreConformance } from './voice-store.conformance.js';
+import { runOutputStoreConformance, runUsageStoreConformance } from './usage-output.conformance.js';
+import { SqliteUsageStore } from './sqlite-usage-store.js';
+import { SqliteOutputStore } from './sqlite-output-store.js';
 
 function twoConnections<S>(make: (db: ReturnType<typeof openDatabase>) => S): () => Promise<TwoHandles<S>> {
   return async () => {
@@ -33,3 +36,5 @@ function twoConnections<S>(make: (db: ReturnType<typeof openDatabase>) => S): ()
 runVoiceStoreConformance('SQLite', twoConnections((db) => new SqliteVoiceStore(db)));
 runLexiconStoreConformance('SQLite', twoConnections((db) => new SqliteLexiconStore(db)));
 runKeyStoreConformance('SQLite', twoConnections((db) => new SqliteKeyStore(db)));
+runUsageStoreConformance('SQLite', twoConnections((db) => new SqliteUsageStore(db)));
+runOutputStoreConformance('SQLite', twoConnections((db) => new SqliteOutputStore(db)));

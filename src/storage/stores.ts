@@ -19,6 +19,7 @@ import { SqliteOutputStore } from './sqlite-output-store.js';
 import type { UsageStore } from '../usage/usage-store.js';
 import { SqliteUsageStore } from './sqlite-usage-store.js';
 import { PgUsageStore } from './pg-usage-store.js';
+import { PgOutputStore } from './pg-output-store.js';
 
 export interface Stores {
   readonly kind: 'sqlite' | 'postgres';
@@ -27,7 +28,7 @@ export interface Stores {
   readonly keys: KeyStore;
   /** Usage per request and idle cost (quotas per day/month read it). */
   readonly usage: UsageStore;
-  /** Stored outputs' metadata; absent where no implementation exists yet (PostgreSQL: `"store": true` is then refused). */
+  /** Stored outputs' metadata. */
   readonly outputs?: OutputStore;
   /** Closes the database handle (SQLite) or ends the connection pool (PostgreSQL). */
   close(): Promise<void>;
@@ -65,7 +66,8 @@ export async function openStores(config: Pick<Config, 'dataDir' | 'databaseUrl'>
     const lexicon = await PgLexiconStore.open(pool);
     const keys = await PgKeyStore.open(pool);
     const usage = await PgUsageStore.open(pool);
-    return { kind: 'postgres', voices, lexicon, keys, usage, close: () => pool.end() };
+    const outputs = await PgOutputStore.open(pool);
+    return { kind: 'postgres', voices, lexicon, keys, usage, outputs, close: () => pool.end() };
   } catch (err) {
     await pool.end();
     throw err;

@@ -14,6 +14,11 @@ import type { TwoHandles } from '../../src/storage/two-handles.js';
 import { runVoiceStoreConformance } from '../../src/storage/voice-store.conformance.js';
 import type { VoiceStore } from '../../src/storage/voice-store.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { runOutputStoreConformance, runUsageStoreConformance } from '../../src/storage/usage-output.conformance.js';
+import { PgUsageStore } from '../../src/storage/pg-usage-store.js';
+import { PgOutputStore } from '../../src/storage/pg-output-store.js';
+import type { UsageStore } from '../../src/usage/usage-store.js';
+import type { OutputStore } from '../../src/storage/output-store.js';
 
 describe('PostgreSQL stores', () => {
   let postgres: TestPostgres;
@@ -41,4 +46,6 @@ describe('PostgreSQL stores', () => {
   runVoiceStoreConformance('PostgreSQL', twoPools<VoiceStore>((pool) => PgVoiceStore.open(pool)));
   runLexiconStoreConformance('PostgreSQL', twoPools<LexiconStore>((pool) => PgLexiconStore.open(pool)));
   runKeyStoreConformance('PostgreSQL', twoPools<KeyStore>((pool) => PgKeyStore.open(pool)));
+  runUsageStoreConformance('PostgreSQL', twoPools<UsageStore>((pool) => PgUsageStore.open(pool)));
+  runOutputStoreConformance('PostgreSQL', twoPools<OutputStore>((pool) => PgOutputStore.open(pool)));
 });
