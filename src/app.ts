@@ -48,6 +48,7 @@ import { observeWorkers } from './workers/observe.js';
 import { adminRoutes } from './http/admin.js';
 import { registerAuth } from './http/auth.js';
 import { registerUsageAccounting, usageRoutes } from './http/usage.js';
+import { ResultCache } from './outputs/result-cache.js';
 import { QuotaGuard } from './accounts/quotas.js';
 import { CostMeter } from './usage/cost-meter.js';
 import { resolveInstancePrice } from './usage/instance-price.js';
@@ -241,9 +242,23 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     });
     app.addHook('onClose', async () => clearInterval(outputSweepTimer));
   }
+  // RESULT_CACHE: identical requests answered from the object store (src/outputs/result-cache.ts).
+  const cache =
+    config.resultCache === 'off'
+      ? undefined
+      : new ResultCache({ blobs: blobStore.store, mode: config.resultCache, maxAgeDays: config.resultCacheDays, onEvent: (event) => metrics.resultCache.inc({ event }) });
+  let cacheSweepTimer: NodeJS.Timeout | undefined;
+  if (cache && config.storageReconcileMinutes > 0) {
+    app.addHook('onReady', async () => {
+      cacheSweepTimer = setInterval(() => void cache.sweep().catch((err: unknown) => logger.error({ err }, 'result cache sweep failed')), config.storageReconcileMinutes * 60_000);
+      cacheSweepTimer.unref();
+    });
+    app.addHook('onClose', async () => clearInterval(cacheSweepTimer));
+  }
   const context = {
     config,
     outputs,
+    cache,
     engine,
     lifecycle,
     servicesFor: (principal: Principal): PlanServices => ({

@@ -98,6 +98,8 @@ export interface Config {
   /** Secret: '' = SQLite in dataDir; a postgres:// URL = PostgreSQL (src/storage/stores.ts). */
   readonly databaseUrl: string;
   readonly auth: (typeof AUTH_MODES)[number];
+  readonly resultCache: 'off' | 'seeded' | 'always';
+  readonly resultCacheDays: number;
   readonly instanceType: string;
   readonly instanceRegion: string;
   /** A positive decimal, or '' (validated at boot). */

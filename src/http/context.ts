@@ -1,6 +1,7 @@
 // What the HTTP plugins receive from buildApp: explicit dependencies, no module singletons.
 import type { Config } from '../config/config.js';
 import type { Engine } from '../engines/engine.js';
+import type { ResultCache } from '../outputs/result-cache.js';
 import type { Principal } from '../accounts/principal.js';
 import type { PlanServices } from '../services/synthesis.js';
 import type { OutputService } from '../outputs/service.js';
@@ -18,4 +19,6 @@ export interface AppContext {
   readonly servicesFor: (principal: Principal) => PlanServices;
   /** Stored outputs (`"store": true`, /v1/outputs); absent: requests that ask to store are refused. */
   readonly outputs?: OutputService;
+  /** The result cache (RESULT_CACHE); absent when off. */
+  readonly cache?: ResultCache;
 }

@@ -8,7 +8,7 @@ export async function registerCors(app: FastifyInstance, origins: readonly strin
   await app.register(cors, {
     origin: (origin, cb) => cb(null, origin !== undefined && allowed.has(origin)),
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    exposedHeaders: ['X-Request-Id', 'X-Engine', 'X-Sample-Rate', 'X-Audio-Language', 'X-Segments', 'X-Warnings', 'X-Output-Id', 'X-Output-Url'],
+    exposedHeaders: ['X-Request-Id', 'X-Engine', 'X-Sample-Rate', 'X-Audio-Language', 'X-Segments', 'X-Warnings', 'X-Output-Id', 'X-Output-Url', 'X-Cache'],
     maxAge: 600,
   });
 }

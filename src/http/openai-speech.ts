@@ -3,13 +3,14 @@
 // Requests are translated into the native TtsInput and go through the same planSynthesis /
 // renderAudio pipeline as POST /v1/tts; only the request mapping, AAC transcoding, SSE framing
 // and the error shape (openai-errors.ts, this plugin's own error handler) are specific here.
+import { single } from '../util/single.js';
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
 import { AppError } from '../errors/app-error.js';
 import type { Engine, SynthesisWarning } from '../engines/engine.js';
 import type { AudioFormat } from '../audio/types.js';
 import { AAC_CONTENT_TYPE, createAacEncoder, type AsyncAudioEncoder } from '../audio/aac.js';
-import { abandonPlan, planSynthesis, renderAudio, type RenderReport, type TtsInput } from '../services/synthesis.js';
+import { abandonPlan, admitPlan, planText, renderAudio, type RenderReport, type TtsInput } from '../services/synthesis.js';
 import { registerOpenAIErrorHandling, toOpenAIWarnings } from './openai-errors.js';
 import { setAudioHeaders } from './tts.js';
 import type { AppContext } from './context.js';
@@ -96,7 +97,7 @@ const openAIErrorSchema = {
   },
 } as const;
 
-export const openaiRoutes: FastifyPluginAsync<AppContext> = async (app, { config, engine, lifecycle, servicesFor, outputs }) => {
+export const openaiRoutes: FastifyPluginAsync<AppContext> = async (app, { config, engine, lifecycle, servicesFor, outputs, cache }) => {
   registerOpenAIErrorHandling(app);
   const created = Math.floor(Date.now() / 1000);
   const modelIds = [...new Set<string>([engine.capabilities.name, ...OPENAI_MODEL_ALIASES])];
@@ -133,7 +134,28 @@ export const openaiRoutes: FastifyPluginAsync<AppContext> = async (app, { config
       const body = request.body;
       const capture = captureOutput(body.store, outputs);
       const mapped = await toTtsInput(body, engine, config.maxTextChars);
-      const plan = await planSynthesis(engine, config, mapped.input, request.id, servicesFor(request.principal), { owner: request.principal.tenant });
+      const services = servicesFor(request.principal);
+      const text = await planText(engine, config, mapped.input, request.id, services);
+      const cacheKey = cache?.keyFor(request.principal.tenant, text, engine.capabilities.name, { api: 'openai', responseFormat: body.response_format }) ?? null;
+      const hit = cacheKey ? await cache!.get(cacheKey) : null;
+      if (hit) {
+        // Answered from the result cache: no queue, no engine.
+        const warnings = toOpenAIWarnings([...mapped.warnings, ...text.warnings]);
+        const audio = capture
+          ? capture.wrap(single(hit.bytes), () => ({ tenant: request.principal.tenant, format: body.response_format, contentType: hit.meta.contentType, audioSeconds: hit.meta.audioSeconds, characters: [...body.input].length, voice: text.voice, engine: engine.capabilities.name }))
+          : single(hit.bytes);
+        const input = [...body.input].length;
+        const output = Math.ceil(hit.meta.audioSeconds * SPEECH_TOKENS_PER_SECOND);
+        const out = body.stream_format === 'sse' ? sseEvents(audio, () => ({ input_tokens: input, output_tokens: output, total_tokens: input + output })) : audio;
+        const parts: Buffer[] = [];
+        for await (const part of out) parts.push(part);
+        setAudioHeaders(reply.raw, { ...text, warnings, encoder: { outputSampleRate: hit.meta.sampleRate } });
+        reply.header('x-cache', 'hit');
+        if (capture) reply.header('x-output-id', capture.id);
+        return reply.type(body.stream_format === 'sse' ? 'text/event-stream' : hit.meta.contentType).send(Buffer.concat(parts));
+      }
+      if (cacheKey) reply.header('x-cache', 'miss');
+      const plan = await admitPlan(engine, text, services, { owner: request.principal.tenant });
       const warnings = toOpenAIWarnings([...mapped.warnings, ...plan.warnings]);
       let aac: AsyncAudioEncoder | null = null;
       if (body.response_format === 'aac') {
@@ -157,7 +179,10 @@ export const openaiRoutes: FastifyPluginAsync<AppContext> = async (app, { config
           'synthesized',
         );
       });
-      const encoded = aac ? transcodeAac(pcmOrEncoded, aac) : pcmOrEncoded;
+      const transcoded = aac ? transcodeAac(pcmOrEncoded, aac) : pcmOrEncoded;
+      const encoded = cacheKey
+        ? cache!.fill(transcoded, cacheKey, () => ({ contentType: aac ? AAC_CONTENT_TYPE : plan.encoder.contentType, sampleRate: aac ? OPENAI_SAMPLE_RATE : plan.encoder.outputSampleRate, audioSeconds: report?.audioSeconds ?? 0 }))
+        : transcoded;
       const audio = capture
         ? capture.wrap(encoded, () => ({ tenant: request.principal.tenant, format: body.response_format, contentType: aac ? AAC_CONTENT_TYPE : plan.encoder.contentType, audioSeconds: report?.audioSeconds ?? 0, characters: [...body.input].length, voice: plan.voice, engine: engine.capabilities.name }))
         : encoded;

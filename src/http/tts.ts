@@ -1,5 +1,6 @@
 // POST /v1/tts: the native synthesis endpoint. Everything refusable is refused before the first
 // byte (as a JSON error); after that, audio streams (chunked) or arrives whole (Content-Length).
+import { single } from '../util/single.js';
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
 import { AppError } from '../errors/app-error.js';
@@ -7,7 +8,7 @@ import { SYNTHESIS_MODES } from '../engines/engine.js';
 import { AUDIO_FORMATS } from '../audio/types.js';
 import { LANGUAGE_CODES } from '../text/language.js';
 import { UNREADABLE_POLICIES } from '../config/settings.js';
-import { planSynthesis, renderAudio, type AdmissionOptions, type SynthesisPlan, type TtsInput } from '../services/synthesis.js';
+import { admitPlan, planText, renderAudio, type AdmissionOptions, type SynthesisPlan, type TtsInput } from '../services/synthesis.js';
 import { errorResponses } from './error-schema.js';
 import type { AppContext } from './context.js';
 import { resume } from './stream-body.js';
@@ -65,7 +66,7 @@ const audioContent = Object.fromEntries(
   ['audio/wav', 'audio/pcm', 'audio/mpeg', 'audio/ogg', 'audio/flac'].map((t) => [t, { schema: { type: 'string', format: 'binary' } }]),
 );
 
-export const ttsRoutes: FastifyPluginAsync<AppContext> = async (app, { config, engine, lifecycle, servicesFor, outputs }) => {
+export const ttsRoutes: FastifyPluginAsync<AppContext> = async (app, { config, engine, lifecycle, servicesFor, outputs, cache }) => {
   app.post<{ Body: TtsInput }>(
     '/v1/tts',
     {
@@ -77,7 +78,7 @@ export const ttsRoutes: FastifyPluginAsync<AppContext> = async (app, { config, e
         response: {
           200: {
             description:
-              'Audio. Headers: X-Request-Id, X-Engine, X-Sample-Rate, X-Audio-Language, X-Segments, X-Warnings (JSON array of {code,message,param}); with "store": true X-Output-Id, and X-Output-Url when not streamed.',
+              'Audio. Headers: X-Request-Id, X-Engine, X-Sample-Rate, X-Audio-Language, X-Segments, X-Warnings (JSON array of {code,message,param}); with "store": true X-Output-Id, and X-Output-Url when not streamed; X-Cache (hit, miss) when the result cache applies.',
             content: audioContent,
           },
           ...errorResponses(400, 413, 415, 422, 429, 503),
@@ -90,7 +91,24 @@ export const ttsRoutes: FastifyPluginAsync<AppContext> = async (app, { config, e
       if (!health.ready) throw new AppError('engine_unavailable', `The ${engine.capabilities.name} engine is not ready: ${health.detail ?? 'starting'}.`);
 
       const capture = captureOutput(request.body.store, outputs);
-      const plan = await planSynthesis(engine, config, request.body, request.id, servicesFor(request.principal), { ...admissionOptions(request.headers), owner: request.principal.tenant });
+      const services = servicesFor(request.principal);
+      const text = await planText(engine, config, request.body, request.id, services);
+      const cacheKey = cache?.keyFor(request.principal.tenant, text, engine.capabilities.name) ?? null;
+      const hit = cacheKey ? await cache!.get(cacheKey) : null;
+      if (hit) {
+        // The engine is not involved: no queue, no job, no engine time.
+        setAudioHeaders(reply.raw, { ...text, encoder: { outputSampleRate: hit.meta.sampleRate } });
+        reply.header('x-cache', 'hit');
+        let bytes = hit.bytes;
+        if (capture) {
+          for await (const part of capture.wrap(single(bytes), () => ({ tenant: request.principal.tenant, format: text.format, contentType: hit.meta.contentType, audioSeconds: hit.meta.audioSeconds, characters: [...request.body.text].length, voice: text.voice, engine: engine.capabilities.name }))) bytes = part;
+          reply.header('x-output-id', capture.id);
+          if (capture.record && outputs) reply.header('x-output-url', await outputs.url(capture.record));
+        }
+        return reply.type(hit.meta.contentType).header('content-length', bytes.length).send(bytes);
+      }
+      if (cacheKey) reply.header('x-cache', 'miss');
+      const plan = await admitPlan(engine, text, services, { ...admissionOptions(request.headers), owner: request.principal.tenant });
       const abort = new AbortController();
       reply.raw.on('close', () => {
         if (!reply.raw.writableFinished) abort.abort();
@@ -104,9 +122,10 @@ export const ttsRoutes: FastifyPluginAsync<AppContext> = async (app, { config, e
           'synthesized',
         );
       });
+      const filled = cacheKey ? cache!.fill(rendered, cacheKey, () => ({ contentType: plan.encoder.contentType, sampleRate: plan.encoder.outputSampleRate, audioSeconds })) : rendered;
       const audio = capture
-        ? capture.wrap(rendered, () => ({ tenant: request.principal.tenant, format: plan.format, contentType: plan.encoder.contentType, audioSeconds, characters: [...request.body.text].length, voice: plan.voice, engine: engine.capabilities.name }))
-        : rendered;
+        ? capture.wrap(filled, () => ({ tenant: request.principal.tenant, format: plan.format, contentType: plan.encoder.contentType, audioSeconds, characters: [...request.body.text].length, voice: plan.voice, engine: engine.capabilities.name }))
+        : filled;
 
       if (!plan.stream) {
         const parts: Buffer[] = [];
@@ -142,7 +161,7 @@ export function admissionOptions(headers: Record<string, unknown>): AdmissionOpt
 
 
 /** The X-* headers of a synthesis response (also used by the OpenAI-compatible route). */
-export function setAudioHeaders(res: { setHeader(name: string, value: string | number): unknown }, plan: SynthesisPlan): void {
+export function setAudioHeaders(res: { setHeader(name: string, value: string | number): unknown }, plan: Pick<SynthesisPlan, 'engine' | 'language' | 'segments' | 'warnings'> & { encoder: { outputSampleRate: number } }): void {
   res.setHeader('x-engine', plan.engine.capabilities.name);
   res.setHeader('x-sample-rate', plan.encoder.outputSampleRate);
   res.setHeader('x-audio-language', plan.language);

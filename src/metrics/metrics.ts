@@ -35,6 +35,7 @@ export class ServiceMetrics {
   readonly tenantEngineSeconds: Counter<'tenant'>;
   readonly tenantCostUsd: Counter<'tenant'>;
   readonly quotaRejections: Counter<'reason'>;
+  readonly resultCache: Counter<'event'>;
   readonly connectionsRefused: Counter<'reason'>;
   readonly requestTimeouts: Counter<'phase'>;
   readonly streamsStalled: Counter<'route'>;
@@ -240,6 +241,8 @@ export class ServiceMetrics {
     this.tenantEngineSeconds = new Counter({ name: 'cosyfleet_tenant_engine_seconds_total', help: 'Engine time by tenant.', labelNames: ['tenant'], registers });
     this.tenantCostUsd = new Counter({ name: 'cosyfleet_tenant_cost_usd_total', help: 'Dollars of instance time attributed to the tenant (each closed minute split by engine time); idle minutes under tenant "_idle".', labelNames: ['tenant'], registers });
     this.quotaRejections = new Counter({ name: 'cosyfleet_quota_rejections_total', help: 'Synthesis requests refused by a key limit (rate_limited, concurrency_limited, quota_exceeded).', labelNames: ['reason'], registers });
+    this.resultCache = new Counter({ name: 'cosyfleet_result_cache_total', help: 'Result cache lookups and fills: hit (answered without the engine), miss, stored. Hit rate = hit / (hit + miss).', labelNames: ['event'], registers });
+    for (const event of ['hit', 'miss', 'stored']) this.resultCache.inc({ event }, 0);
     this.batchSize = new Histogram({
       name: 'cosyfleet_batch_size',
       help: 'Segments per engine call (1 for engines that do not batch).',

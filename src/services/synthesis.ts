@@ -147,7 +147,14 @@ export async function planSynthesis(
   services: PlanServices = {},
   admission: AdmissionOptions = {},
 ): Promise<SynthesisPlan> {
-  const plan = await planText(engine, config, input, requestId, services);
+  return admitPlan(engine, await planText(engine, config, input, requestId, services), services, admission);
+}
+
+/**
+ * The second half of planSynthesis: admission to the scheduler and the encoder, for a plan whose
+ * text is settled (a route that first looks the plan up in the result cache calls the halves).
+ */
+export async function admitPlan(engine: Engine, plan: TextPlan, services: PlanServices = {}, admission: AdmissionOptions = {}): Promise<SynthesisPlan> {
   // Admission comes last, so a request refused for its content never takes a place in the queue.
   const job = services.admit?.(plan, admission);
   try {

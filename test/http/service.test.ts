@@ -59,7 +59,7 @@ describe('service surface', () => {
     assert.equal(doc.openapi, '3.1.0');
     for (const path of ['/v1/tts', '/v1/engines', '/v1/voices', '/healthz', '/readyz']) assert.ok(doc.paths[path], path);
     const body = doc.paths['/v1/tts']?.post?.requestBody?.content['application/json']?.schema;
-    assert.deepEqual(Object.keys(body?.properties ?? {}).sort(), ['format', 'instruct', 'language', 'lexicon', 'mode', 'sample_rate', 'seed', 'speed', 'stream', 'text', 'unreadable', 'voice']);
+    assert.deepEqual(Object.keys(body?.properties ?? {}).sort(), ['format', 'instruct', 'language', 'lexicon', 'mode', 'sample_rate', 'seed', 'speed', 'store', 'stream', 'text', 'unreadable', 'voice']);
     assert.equal(body?.additionalProperties, false);
     const docs = await fetch(`${server.url}/docs`);
     assert.equal(docs.status, 200);
