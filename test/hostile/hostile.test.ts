@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { ERRORS } from '../../src/errors/catalog.js';
 import { startTestServer, postJson, type TestServer } from '../helpers/server.js';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { blobFiles, speech, TRANSCRIPT, voiceRows } from '../helpers/voices.js';
 import { HOSTILE_ADMIN_KEY, hostileCases, type HostileCase } from './corpus.js';
 import { outputRows } from '../helpers/outputs.js';
@@ -116,6 +118,15 @@ describe('hostile inputs', () => {
     assert.ok(rows.includes(voiceId), 'the target voice survived');
     // Requests that asked to store their output (store:true) and succeeded keep it: each row's object, nothing else.
     const outputs = outputRows(server.config.dataDir).map((r) => `outputs/${r.tenant}/${r.id}`);
-    assert.deepEqual(await blobFiles(server.config.dataDir), [...rows.flatMap((id) => [`voices/${id}/original`, `voices/${id}/prompt`]), ...outputs].sort(), 'exactly the recordings of the listed voices and the listed outputs');
+    // Seeded requests that succeeded leave result-cache entries (RESULT_CACHE=seeded): each is a
+    // whole entry under the default tenant, nothing else is.
+    const files = await blobFiles(server.config.dataDir);
+    const cached = files.filter((f) => f.startsWith('cache/'));
+    for (const f of cached) {
+      assert.match(f, /^cache\/default\/[0-9a-f]{64}$/);
+      const head = (await readFile(join(server.config.dataDir, 'blobs', f))).subarray(0, 40).toString('utf8');
+      assert.ok(head.startsWith('{"magic":"cosyfleet-cache-1"'), `${f} is a whole cache entry`);
+    }
+    assert.deepEqual(files.filter((f) => !f.startsWith('cache/')), [...rows.flatMap((id) => [`voices/${id}/original`, `voices/${id}/prompt`]), ...outputs].sort(), 'exactly the recordings of the listed voices and the listed outputs');
   });
 });
