@@ -4,12 +4,12 @@
 // (Bearer, or x-api-key as some clients send it) into request.principal before any route runs;
 // with AUTH=off every caller is the anonymous principal of the default tenant, and the admin API
 // and voice/lexicon writes keep their own keys (admin.ts, site-guard.ts).
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { ANONYMOUS, type Principal } from '../accounts/principal.js';
 import type { KeyService } from '../accounts/key-service.js';
 import { allows, type Scope } from '../accounts/scopes.js';
 import { AppError } from '../errors/app-error.js';
-import { bearerToken } from './keys.js';
+import { presentedKey } from './keys.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -59,12 +59,6 @@ export function policyOf(method: string, url: string): RoutePolicy {
   if (entry) return entry;
   if (url === '/docs' || url.startsWith('/docs/')) return 'public';
   return 'admin';
-}
-
-/** The key a request presents: `Authorization: Bearer`, or `x-api-key`. */
-export function presentedKey(request: FastifyRequest): string | null {
-  const apiKey = request.headers['x-api-key'];
-  return bearerToken(request) ?? (typeof apiKey === 'string' && apiKey !== '' ? apiKey : null);
 }
 
 export function registerAuth(app: FastifyInstance, options: { mode: 'keys' | 'off'; keys: KeyService }): void {

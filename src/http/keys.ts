@@ -15,6 +15,12 @@ export function bearerToken(request: FastifyRequest): string | null {
   return match ? (match[1] as string) : null;
 }
 
+/** The key a request presents as the OpenAI SDK and other clients send one: Bearer, or `x-api-key`. */
+export function presentedKey(request: FastifyRequest): string | null {
+  const apiKey = request.headers['x-api-key'];
+  return bearerToken(request) ?? (typeof apiKey === 'string' && apiKey !== '' ? apiKey : null);
+}
+
 /** True when `key` is one of the keys whose digests are given. */
 export function matchesKey(key: string, digests: readonly Buffer[]): boolean {
   const given = keyDigest(key);

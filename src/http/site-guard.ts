@@ -12,10 +12,10 @@
 //   to loopback, and beyond loopback only the admin key (if set) writes. With AUTH=keys the
 //   key's scopes decide (auth.ts).
 import { isIP } from 'node:net';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/config.js';
 import { AppError } from '../errors/app-error.js';
-import { bearerToken, keyDigest, matchesKey } from './keys.js';
+import { keyDigest, matchesKey, presentedKey } from './keys.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const WRITE_PREFIXES = ['/v1/voices', '/v1/lexicon'];
@@ -51,12 +51,6 @@ export function hostAllowed(name: string, allowed: readonly string[]): boolean {
 export function boundToLoopback(host: string): boolean {
   const name = hostName(host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
   return isLoopbackName(name);
-}
-
-/** The write key as the OpenAI SDK and other clients send one: Bearer, or `x-api-key`. */
-function presentedKey(request: FastifyRequest): string | null {
-  const apiKey = request.headers['x-api-key'];
-  return bearerToken(request) ?? (typeof apiKey === 'string' && apiKey !== '' ? apiKey : null);
 }
 
 export function registerSiteGuard(app: FastifyInstance, config: SiteGuardConfig): void {
