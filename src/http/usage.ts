@@ -64,7 +64,7 @@ export function registerUsageAccounting(app: FastifyInstance, ctx: UsageContext)
       admission.release();
       // The job of a request whose client left settles after this (cancelled, with the engine
       // time it used): its entry waits for it, and is dropped later if no job ever came.
-      setTimeout(() => inFlight.delete(request.id), 10 * 60_000).unref();
+      if (inFlight.has(request.id)) setTimeout(() => inFlight.delete(request.id), 10 * 60_000).unref();
     });
   });
   return {
