@@ -15,9 +15,9 @@
 // minute's replay. The server counts its engine time (cosyfleet_engine_seconds_total), so each
 // phase's engine speed is known: every row shows the planner's prediction from the profile as
 // measured (a priori), and again with the profile scaled to the engine speed the replay really
-// ran at — the model's own error, the machine's drift taken out. A replay within which the speed
-// moved so much that the prediction itself moves by more than the target is repeated (up to
-// three times) and never judged a success. The verdict is on the second prediction:
+// ran at — the model's own error, the machine's drift taken out. A replay whose mean speed is
+// so uncertain (the standard error of its 10-s windows) that the prediction itself moves by more
+// than the target is repeated (up to three times) and never judged a success. The verdict is on the second prediction:
 // exit 1 when it is off by more than the target (latencies 15%, capacity 10%) from the measured
 // value and from everything in the measurement's own 95% interval (agrees()).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -322,10 +322,12 @@ export async function validatePlanner(argv: string[], log: (s: string) => void =
       const o = predict(rate, curves);
       const durationS = size.warmupS + size.requests / rate;
       log(`replaying ${(load * 100).toFixed(0)}% of capacity: ${rate.toFixed(2)} requests/s, Poisson, ${durationS.toFixed(0)} s (the first ${size.warmupS} s not measured)`);
-      // A replay is judged only when the machine held its speed well enough that the planner's
-      // answer one standard deviation of its 10-s speeds slower or faster differs from the answer
-      // at its mean speed by less than the target: otherwise no single steady state describes
-      // what happened (at 90% a 5% slower minute is a different queue), and it is repeated.
+      // The prediction is made at the replay's mean engine speed, which is itself measured: from
+      // its 10-s windows, with a standard error of σ/√windows. A replay is judged only when that
+      // mean is known well enough: the planner's answer one standard error slower or faster
+      // differs from its answer at the mean by less than the target. Otherwise (few windows, or a
+      // machine whose speed swung; near saturation any doubt moves the queue a lot) it is
+      // repeated, and never judged a success.
       let best: { replay: Timed<BenchRun>; sway: number; matched: ReturnType<typeof predict> | null } | null = null;
       let attempts = 0;
       while (attempts < ATTEMPTS && (best === null || best.sway > TARGET.latency)) {
@@ -337,13 +339,14 @@ export async function validatePlanner(argv: string[], log: (s: string) => void =
         let sway = Infinity;
         if (matched) {
           sway = 0;
-          for (const w of [1 - replay.spread, 1 + replay.spread]) {
+          const standardError = replay.spread / Math.sqrt(Math.max(1, replay.windows.length));
+          for (const w of [1 - standardError, 1 + standardError]) {
             const o2 = at(speed * w);
             for (const key of ['p95FirstAudioMs', 'p95CompletionMs'] as const) sway = Math.max(sway, o2 ? Math.abs((o2[key] ?? Infinity) / (matched[key] ?? Infinity) - 1) : Infinity);
           }
         }
         const windows = replay.windows.map((w) => (100 / w).toFixed(0)).join(' ');
-        log(`  engine speed ${(100 / speed).toFixed(0)}% of the profile's; by 10 s, % of its mean: ${windows} (σ ${(replay.spread * 100).toFixed(1)}%, moves the prediction ${Number.isFinite(sway) ? `${(sway * 100).toFixed(0)}%` : 'past saturation'})`);
+        log(`  engine speed ${(100 / speed).toFixed(0)}% of the profile's; by 10 s, % of its mean: ${windows} (σ ${(replay.spread * 100).toFixed(1)}%, standard error of the mean ${((replay.spread * 100) / Math.sqrt(Math.max(1, replay.windows.length))).toFixed(1)}%, which moves the prediction ${Number.isFinite(sway) ? `${(sway * 100).toFixed(0)}%` : 'past saturation'})`);
         if (sway > TARGET.latency) log(`  too unsteady to judge (attempt ${attempts} of ${ATTEMPTS})${attempts < ATTEMPTS ? ': replaying' : ''}`);
         if (best === null || sway < best.sway) best = { replay, sway, matched };
       }
@@ -430,7 +433,7 @@ function render(rows: Row[], meta: { sizeName: string; workers: number; instance
       return `| ${(r.load * 100).toFixed(0)}% | ${r.rate.toFixed(2)} | ${speed} | ${r.what} | ${fmt(r.predicted)} | ${err(r, r.predicted)} | ${fmt(r.matched)} | ${fmt(r.measured)} | ${interval} | ${err(r, r.matched)} | ${target} | ${verdict} |`;
     }),
     '',
-    'engine speed: the engine\'s speed in that replay relative to the profile run (the server\'s engine seconds per call); "predicted at replay speed" is the planner given the profile scaled to it, and is what is judged. A replay is judged only when one standard deviation of its own 10-s speeds moves that prediction by less than the target; otherwise it is replayed (up to 3 times) and, still unsteady, reported as not judged.',
+    'engine speed: the engine\'s speed in that replay relative to the profile run (the server\'s engine seconds per call); "predicted at replay speed" is the planner given the profile scaled to it, and is what is judged. A replay is judged only when the standard error of its mean speed (from its 10-s windows) moves that prediction by less than the target; otherwise it is replayed (up to 3 times) and, still unsteady, reported as not judged.',
     '',
     `profile: ${JSON.stringify({ throughput: meta.profile.throughput, firstAudioMs: meta.profile.firstAudioMs, charsPerSecond: meta.profile.charsPerSecond })}`,
   ];

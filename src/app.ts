@@ -54,9 +54,13 @@ import { CostMeter } from './usage/cost-meter.js';
 import { resolveInstancePrice } from './usage/instance-price.js';
 import { bundledCatalog } from './planner/catalog.js';
 import { KeyService } from './accounts/key-service.js';
+import { TenantPolicyService } from './accounts/tenant-policies.js';
 import type { KeyRecord } from './accounts/key-store.js';
 import { parseEnvKeys } from './accounts/env-keys.js';
 import type { Principal } from './accounts/principal.js';
+import { createJobs } from './jobs/jobs.js';
+import type { WebhookResolver } from './jobs/webhook.js';
+import { jobRoutes } from './http/jobs.js';
 
 export interface BuildOptions {
   /** Use this engine instead of the configured one (tests wrap the real engine). */
@@ -68,6 +72,8 @@ export interface BuildOptions {
    * Without this callback no key is made.
    */
   firstKey?: (secret: string, record: KeyRecord) => void;
+  /** Resolves job webhook host names (tests map names to chosen addresses; default: DNS). */
+  resolveWebhookHost?: WebhookResolver;
 }
 
 declare module 'fastify' {
@@ -168,12 +174,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   const keys = new KeyService(stores.keys, { envKeys: parseEnvKeys(config.apiKeys), adminKey: config.adminKey });
   registerAuth(app, { mode: config.auth, keys });
+  // Per tenant: result cache mode and output retention, falling back to RESULT_CACHE and OUTPUT_RETENTION_DAYS.
+  const tenantPolicies = new TenantPolicyService(stores.tenants, { resultCache: config.resultCache, outputRetentionDays: config.outputRetentionDays });
   // Usage, quotas and cost per request (src/http/usage.ts): the node's price from the planner's catalog.
   const price = await resolveInstancePrice(config, bundledCatalog());
   logger.info({ instanceType: price.instanceType, region: price.region, usdPerHour: price.usdPerHour, source: price.source }, 'instance price for cost per request');
   const meter = new CostMeter(stores.usage, price.usdPerHour, Date.now, (tenant, usd) => metrics.tenantCostUsd.inc({ tenant }, usd));
   const usageContext = { usage: stores.usage, quotas: new QuotaGuard(stores.usage), meter, price, metrics };
-  engine.scheduler.observe(registerUsageAccounting(app, usageContext));
+  const accounting = registerUsageAccounting(app, usageContext);
+  engine.scheduler.observe(accounting.observer);
   app.addHook('onReady', async () => meter.start());
   // Before the stores close (onClose): the last minute's cost is written.
   app.addHook('preClose', async () => {
@@ -194,7 +203,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.addHook('onClose', async () => blobStore.close());
   const voiceBlobs = blobStore.store;
   const outputs = stores.outputs
-    ? new OutputService({ store: stores.outputs, blobs: blobStore.store, retentionDays: config.outputRetentionDays, urlTtlS: config.outputUrlTtlS, logger })
+    ? new OutputService({
+        store: stores.outputs,
+        blobs: blobStore.store,
+        retentionDays: config.outputRetentionDays,
+        retentionFor: (tenant) => tenantPolicies.outputRetentionDays(tenant),
+        urlTtlS: config.outputUrlTtlS,
+        logger,
+      })
     : undefined;
   const audio = createAudioWork({
     threads: config.audioThreads,
@@ -242,18 +258,60 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     });
     app.addHook('onClose', async () => clearInterval(outputSweepTimer));
   }
-  // RESULT_CACHE: identical requests answered from the object store (src/outputs/result-cache.ts).
-  const cache =
-    config.resultCache === 'off'
-      ? undefined
-      : new ResultCache({ blobs: blobStore.store, mode: config.resultCache, maxAgeDays: config.resultCacheDays, onEvent: (event) => metrics.resultCache.inc({ event }) });
+  // The result cache: identical requests answered from the object store (src/outputs/result-cache.ts).
+  // Always there, even with RESULT_CACHE=off: a tenant's policy may turn it on at any time, and
+  // RESULT_CACHE is only the mode of tenants without one.
+  const cache = new ResultCache({
+    blobs: blobStore.store,
+    mode: (tenant) => tenantPolicies.resultCacheMode(tenant),
+    maxAgeDays: config.resultCacheDays,
+    onEvent: (event) => metrics.resultCache.inc({ event }),
+  });
   let cacheSweepTimer: NodeJS.Timeout | undefined;
-  if (cache && config.storageReconcileMinutes > 0) {
+  if (config.storageReconcileMinutes > 0) {
     app.addHook('onReady', async () => {
       cacheSweepTimer = setInterval(() => void cache.sweep().catch((err: unknown) => logger.error({ err }, 'result cache sweep failed')), config.storageReconcileMinutes * 60_000);
       cacheSweepTimer.unref();
     });
     app.addHook('onClose', async () => clearInterval(cacheSweepTimer));
+  }
+  // Long-form jobs (POST /v1/jobs): graphile-worker on PostgreSQL, in-process on SQLite.
+  const jobs = outputs
+    ? createJobs({
+        config,
+        store: stores.jobs,
+        ...(stores.pool ? { pool: stores.pool } : {}),
+        blobs: blobStore.store,
+        outputs,
+        engine,
+        audio,
+        resolveVoice: (tenant, voice) => voices.resolveVoiceHook(tenant)(voice),
+        onSegment: ({ requestId, tenant, keyId, characters }) => accounting.track(requestId, { principal: { tenant, keyId }, route: 'POST /v1/jobs', characters }),
+        onEvent: (event) => metrics.jobEvents.inc({ event }),
+        ...(options.resolveWebhookHost ? { resolveWebhookHost: options.resolveWebhookHost } : {}),
+        logger,
+      })
+    : undefined;
+  if (jobs) {
+    let jobSweepTimer: NodeJS.Timeout | undefined;
+    const sweepJobs = () =>
+      jobs.sweep().then(
+        (removed) => (removed > 0 ? logger.info({ removed }, 'finished jobs past JOB_RETENTION_DAYS removed') : undefined),
+        (err: unknown) => logger.error({ err }, 'job sweep failed'),
+      );
+    app.addHook('onReady', async () => {
+      await jobs.start();
+      await sweepJobs();
+      if (config.storageReconcileMinutes > 0) {
+        jobSweepTimer = setInterval(() => void sweepJobs(), config.storageReconcileMinutes * 60_000);
+        jobSweepTimer.unref();
+      }
+    });
+    // Before the engine and the stores close: running jobs stop at their segment and resume later.
+    app.addHook('preClose', async () => {
+      clearInterval(jobSweepTimer);
+      await jobs.stop().catch((err: unknown) => logger.error({ err }, 'the job queue did not stop cleanly'));
+    });
   }
   const context = {
     config,
@@ -281,11 +339,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(openaiRoutes, context);
   await app.register(lexiconRoutes, { ...context, lexicon });
   if (outputs) await app.register(outputRoutes, { ...context, outputs });
+  if (jobs) await app.register(jobRoutes, { ...context, jobs: jobs.service, ...(options.resolveWebhookHost ? { resolveWebhookHost: options.resolveWebhookHost } : {}) });
   await app.register(previewTextRoutes, { ...context, lexicon });
   await app.register(pronounceRoutes, context);
   await app.register(planRoutes, context);
   await app.register(metricsRoutes, { metrics });
   await app.register(usageRoutes, usageContext);
-  await app.register(adminRoutes, { ...context, adminKey: config.adminKey, keys });
+  await app.register(adminRoutes, { ...context, adminKey: config.adminKey, keys, tenants: tenantPolicies });
   return app;
 }

@@ -16,7 +16,8 @@ Commands:
   prices     Refresh the instance price catalog from AWS (cosyfleet prices refresh --help)
   doctor     Check this machine for CosyVoice3 (Python, package, CUDA, GPU memory, model files) and the remote server (--json)
   bench      Load-test a TTS server (closed/open loop) and write an engine profile for plan (cosyfleet bench --help)
-  keys       API keys: create, list, revoke, limits (cosyfleet keys --help)
+  keys       API keys: create, list, revoke, limits, store by default (cosyfleet keys --help)
+  tenants    Tenant policies: result cache mode, output retention (cosyfleet tenants --help)
   help       Show this help
 
 Settings (flag / environment variable, default):
@@ -45,6 +46,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./loadgen/command.js')).runBenchCommand(rest, process);
     case 'keys':
       return (await import('./accounts/command.js')).runKeysCommand(rest, process);
+    case 'tenants':
+      return (await import('./accounts/tenant-command.js')).runTenantsCommand(rest, process);
     case 'doctor':
       return (await import('./doctor/command.js')).runDoctorCommand(rest, { env: process.env, stdout: process.stdout });
     case 'help':

@@ -26,10 +26,11 @@ const LIMIT_FLAGS: Readonly<Record<string, keyof KeyLimits>> = {
 };
 
 const HELP = `Usage:
-  cosyfleet keys create --name NAME --scope SCOPES [--tenant TENANT] [limits] [--json]
+  cosyfleet keys create --name NAME --scope SCOPES [--tenant TENANT] [limits] [--store-by-default] [--json]
   cosyfleet keys list [--tenant TENANT] [--json]
   cosyfleet keys revoke KEY_ID
   cosyfleet keys limits KEY_ID [limits]        (a limit of 0 removes it)
+  cosyfleet keys store KEY_ID on|off           (store the key's synthesis requests that do not send "store")
 
 Scopes (comma-separated; synth = synthesize):
 ${SCOPES.map((s) => `  ${s.padEnd(11)} ${SCOPE_DESCRIPTIONS[s]}`).join('\n')}
@@ -50,7 +51,7 @@ function takeFlags(argv: readonly string[], names: readonly string[]): { values:
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
-    if (a === '--json') bools.add(a);
+    if (a === '--json' || a === '--store-by-default') bools.add(a);
     else if (names.includes(a)) {
       const v = argv[i + 1];
       if (v === undefined || v.startsWith('--')) throw new UsageError(`${a} needs a value`);
@@ -78,7 +79,7 @@ function describe(r: KeyRecord): string {
   const limits = Object.entries(r.limits).filter(([, v]) => v !== null).map(([k, v]) => `${k}=${String(v)}`);
   return [
     `${r.id}  ${r.prefix}  tenant ${r.tenant}  "${r.name}"`,
-    `    scopes ${r.scopes.join(',')}; ${limits.length ? limits.join(', ') : 'no limits'}; created ${r.createdAt}${r.revokedAt ? `; REVOKED ${r.revokedAt}` : ''}${r.lastUsedAt ? `; last used ${r.lastUsedAt}` : ''}`,
+    `    scopes ${r.scopes.join(',')}; ${limits.length ? limits.join(', ') : 'no limits'}; ${r.storeByDefault ? 'stores outputs by default' : 'stores outputs when asked'}; created ${r.createdAt}${r.revokedAt ? `; REVOKED ${r.revokedAt}` : ''}${r.lastUsedAt ? `; last used ${r.lastUsedAt}` : ''}`,
   ].join('\n');
 }
 
@@ -119,7 +120,7 @@ export async function runKeysCommand(argv: readonly string[], io: KeysIo): Promi
           } catch (err) {
             throw new UsageError((err as Error).message);
           }
-          const { record, secret } = await keys.create({ name, scopes, limits: limitsFrom(values, false), ...(tenant ? { tenant } : {}) });
+          const { record, secret } = await keys.create({ name, scopes, limits: limitsFrom(values, false), storeByDefault: bools.has('--store-by-default'), ...(tenant ? { tenant } : {}) });
           out({ ...record, key: secret }, `${secret}\n\n${describe(record)}\n\nThe key above is shown only now. Send it as "Authorization: Bearer <key>" or "x-api-key: <key>".`);
           return 0;
         }
@@ -129,10 +130,14 @@ export async function runKeysCommand(argv: readonly string[], io: KeysIo): Promi
           return 0;
         }
         case 'revoke':
-        case 'limits': {
+        case 'limits':
+        case 'store': {
           const id = positional[0];
           if (!id) throw new UsageError(`keys ${sub} needs a key id (cosyfleet keys list shows them)`);
-          const record = sub === 'revoke' ? await keys.revoke(id) : await keys.setLimits(id, limitsFrom(values, true));
+          const setting = positional[1];
+          if (sub === 'store' && setting !== 'on' && setting !== 'off') throw new UsageError(`keys store needs on or off after the key id, got ${setting === undefined ? 'nothing' : `"${setting}"`}`);
+          const record =
+            sub === 'revoke' ? await keys.revoke(id) : sub === 'limits' ? await keys.setLimits(id, limitsFrom(values, true)) : await keys.update(id, { storeByDefault: setting === 'on' });
           if (!record) {
             io.stderr.write(`No API key "${id}".\n`);
             return 1;

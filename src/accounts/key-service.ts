@@ -18,6 +18,14 @@ export interface NewKey {
   readonly tenant?: string;
   readonly scopes: readonly Scope[];
   readonly limits?: Partial<KeyLimits>;
+  /** Store synthesis requests that do not send `store` (default false). */
+  readonly storeByDefault?: boolean;
+}
+
+/** What can change on an existing key. */
+export interface KeyChange {
+  readonly limits?: Partial<KeyLimits>;
+  readonly storeByDefault?: boolean;
 }
 
 /** Why a presented secret is not a principal. */
@@ -35,12 +43,12 @@ export class KeyService {
   ) {
     this.env = (options.envKeys ?? []).map((k, i) => ({
       digest: Buffer.from(hashApiKey(k.secret), 'hex'),
-      principal: { tenant: k.tenant, keyId: `env:${i + 1}`, name: `COSYFLEET_API_KEYS #${i + 1}`, scopes: ENV_SCOPES, limits: NO_LIMITS },
+      principal: { tenant: k.tenant, keyId: `env:${i + 1}`, name: `COSYFLEET_API_KEYS #${i + 1}`, scopes: ENV_SCOPES, limits: NO_LIMITS, storeByDefault: false },
     }));
     if (options.adminKey) {
       this.env.push({
         digest: Buffer.from(hashApiKey(options.adminKey), 'hex'),
-        principal: { tenant: DEFAULT_TENANT, keyId: 'admin', name: 'COSYFLEET_ADMIN_KEY', scopes: ADMIN_SCOPES, limits: NO_LIMITS },
+        principal: { tenant: DEFAULT_TENANT, keyId: 'admin', name: 'COSYFLEET_ADMIN_KEY', scopes: ADMIN_SCOPES, limits: NO_LIMITS, storeByDefault: false },
       });
     }
   }
@@ -61,6 +69,7 @@ export class KeyService {
         scopes: [...input.scopes],
         prefix: visiblePrefix(secret),
         limits: { ...NO_LIMITS, ...input.limits },
+        storeByDefault: input.storeByDefault ?? false,
         createdAt: now.toISOString(),
       },
       hashApiKey(secret),
@@ -94,9 +103,16 @@ export class KeyService {
   }
 
   async setLimits(id: string, limits: Partial<KeyLimits>): Promise<KeyRecord | null> {
-    const current = await this.store.get(id);
-    if (!current) return null;
-    return this.store.setLimits(id, { ...current.limits, ...limits });
+    return this.update(id, { limits });
+  }
+
+  /** Changes what `change` names (limits merged into the current ones); null when there is no such key. */
+  async update(id: string, change: KeyChange): Promise<KeyRecord | null> {
+    let record = await this.store.get(id);
+    if (!record) return null;
+    if (change.limits !== undefined) record = await this.store.setLimits(id, { ...record.limits, ...change.limits });
+    if (record && change.storeByDefault !== undefined) record = await this.store.setStoreByDefault(id, change.storeByDefault);
+    return record;
   }
 
   /** Whether any key can get in at all: a stored active key or one from the environment. */
@@ -106,5 +122,5 @@ export class KeyService {
 }
 
 export function principalOf(record: KeyRecord): Principal {
-  return { tenant: record.tenant, keyId: record.id, name: record.name, scopes: new Set(record.scopes), limits: record.limits };
+  return { tenant: record.tenant, keyId: record.id, name: record.name, scopes: new Set(record.scopes), limits: record.limits, storeByDefault: record.storeByDefault };
 }

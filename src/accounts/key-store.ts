@@ -30,6 +30,8 @@ export interface KeyRecord {
   /** `cf_AbC123…` */
   readonly prefix: string;
   readonly limits: KeyLimits;
+  /** A synthesis request that does not send `store` is stored when this is true (`"store": false` still opts out). */
+  readonly storeByDefault: boolean;
   /** ISO 8601. */
   readonly createdAt: string;
   readonly revokedAt: string | null;
@@ -48,6 +50,8 @@ export interface KeyStore {
   revoke(id: string, at: string): Promise<KeyRecord | null>;
   /** Replaces the limits; null when there is no such key. */
   setLimits(id: string, limits: KeyLimits): Promise<KeyRecord | null>;
+  /** Sets whether the key's requests are stored when they do not say; null when there is no such key. */
+  setStoreByDefault(id: string, storeByDefault: boolean): Promise<KeyRecord | null>;
   /** Records use, at most once a minute per key (callers may call it on every request). */
   touch(id: string, at: string): Promise<void>;
   /** Keys that are not revoked. */

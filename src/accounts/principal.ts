@@ -10,6 +10,8 @@ export interface Principal {
   readonly name: string;
   readonly scopes: ReadonlySet<Scope>;
   readonly limits: KeyLimits;
+  /** Synthesis requests that do not send `store` are stored (the key's `storeByDefault`; false for environment keys and AUTH=off). */
+  readonly storeByDefault: boolean;
 }
 
 export const DEFAULT_TENANT = 'default';
@@ -24,4 +26,5 @@ export const ANONYMOUS: Principal = Object.freeze({
   name: 'anonymous (AUTH=off)',
   scopes: new Set<Scope>(['synthesize', 'voices', 'usage']),
   limits: NO_LIMITS,
+  storeByDefault: false,
 });

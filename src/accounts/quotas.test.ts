@@ -9,7 +9,7 @@ import { NO_LIMITS, type KeyLimits } from './key-store.js';
 import type { Principal } from './principal.js';
 import { QuotaGuard, resetIn } from './quotas.js';
 
-const principal = (limits: Partial<KeyLimits>): Principal => ({ tenant: 'acme', keyId: 'key_a', name: 'a', scopes: new Set(['synthesize']), limits: { ...NO_LIMITS, ...limits } });
+const principal = (limits: Partial<KeyLimits>): Principal => ({ tenant: 'acme', keyId: 'key_a', name: 'a', scopes: new Set(['synthesize']), limits: { ...NO_LIMITS, ...limits }, storeByDefault: false });
 
 async function refused(p: Promise<unknown>, code: string): Promise<AppError> {
   const err = await p.then(

@@ -44,6 +44,18 @@ export interface Config {
   readonly outputUrlTtlS: number;
   /** 0 = stored outputs never expire. */
   readonly outputRetentionDays: number;
+  readonly jobMaxTextChars: number;
+  /** 0: this node runs no jobs. */
+  readonly jobConcurrency: number;
+  readonly jobMaxAttempts: number;
+  readonly jobNodeTimeoutS: number;
+  readonly jobPollIntervalMs: number;
+  readonly jobRetentionDays: number;
+  /** Tests and private networks only: job webhooks may call non-public addresses (src/jobs/webhook.ts). */
+  readonly webhookAllowPrivate: boolean;
+  readonly webhookTimeoutMs: number;
+  readonly webhookRetryBaseMs: number;
+  readonly webhookMaxAttempts: number;
   readonly writeKey: string;
   readonly shutdownTimeoutMs: number;
   readonly lexiconMaxEntries: number;

@@ -37,6 +37,8 @@ export const ERRORS = {
   unsupported_sample_rate: { status: 422, retryable: false, message: 'The output format cannot carry this sample rate.' },
   nothing_to_speak: { status: 422, retryable: false, message: 'The text holds nothing the engine can speak (only sound events it cannot voice, control tokens, markup or punctuation).' },
   voice_not_found: { status: 404, retryable: false, message: 'No voice in the library with this id.' },
+  job_not_found: { status: 404, retryable: false, message: 'No long-form job with this id.' },
+  job_finished: { status: 409, retryable: false, message: 'The job has already finished; only a queued or running job can be cancelled.' },
   output_not_found: { status: 404, retryable: false, message: 'No stored output with this id (or it has expired).' },
   consent_required: { status: 400, retryable: false, message: 'Uploading a voice needs consent="true": confirmation that the speaker agreed to have their voice cloned.' },
   audio_unreadable: { status: 422, retryable: false, message: 'The audio is not a readable WAV, MP3, FLAC or Ogg Opus file.' },
@@ -71,6 +73,7 @@ export const ERRORS = {
   engine_not_restartable: { status: 409, retryable: false, message: 'This engine cannot be restarted in place.' },
   voice_transcript_conflict: { status: 409, retryable: false, message: 'The engine\'s server caches voices by transcript and already holds another voice with this transcript.' },
   planner_busy: { status: 429, retryable: true, message: 'The planner is busy; retry shortly.' },
+  webhook_refused: { status: 400, retryable: false, message: 'The webhook URL\'s host is localhost, or is or resolves to an address this server does not call (loopback, private, link-local, shared or otherwise not public), or it does not resolve.' },
   internal: { status: 500, retryable: true, message: 'Internal server error.' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -13,6 +13,8 @@ import { bearerToken, keyDigest, matchesKey } from './keys.js';
 import type { AppContext } from './context.js';
 import type { KeyService } from '../accounts/key-service.js';
 import { keyRoutes } from './api-keys.js';
+import type { TenantPolicyService } from '../accounts/tenant-policies.js';
+import { tenantRoutes } from './tenants.js';
 
 /** The in-process engine has no worker processes; it shows as one worker with this id. */
 export const IN_PROCESS_WORKER = 'in-process';
@@ -36,7 +38,7 @@ const waitQuery = {
   properties: { wait: { type: 'string', enum: ['true', 'false'], description: 'true: answer when the restart has finished (200) instead of at once (202).' } },
 } as const;
 
-export const adminRoutes: FastifyPluginAsync<AppContext & { adminKey: string; keys: KeyService }> = async (app, { engine, adminKey, config, keys }) => {
+export const adminRoutes: FastifyPluginAsync<AppContext & { adminKey: string; keys: KeyService; tenants: TenantPolicyService }> = async (app, { engine, adminKey, config, keys, tenants }) => {
   // AUTH=keys: the auth hook (auth.ts) lets only keys with the admin scope in. AUTH=off: the
   // admin key, when one is set; without one the admin API does not exist.
   if (config.auth === 'off') {
@@ -44,6 +46,7 @@ export const adminRoutes: FastifyPluginAsync<AppContext & { adminKey: string; ke
     app.addHook('onRequest', bearerCheck(adminKey));
   }
   await app.register(keyRoutes, { keys });
+  await app.register(tenantRoutes, { tenants });
   const scheduled = engine as ScheduledEngine;
   const errors = errorResponses(401, 403, 404, 409);
 

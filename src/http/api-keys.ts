@@ -1,7 +1,7 @@
 // API keys through the admin API: create (the secret is in this one answer and nowhere else),
-// list, show, change limits, revoke. Registered inside the admin plugin, behind its guard.
+// list, show, change limits and store-by-default, revoke. Registered inside the admin plugin, behind its guard.
 import type { FastifyPluginAsync } from 'fastify';
-import type { KeyService } from '../accounts/key-service.js';
+import type { KeyChange, KeyService } from '../accounts/key-service.js';
 import type { KeyLimits, KeyRecord } from '../accounts/key-store.js';
 import { SCOPES, parseScopes } from '../accounts/scopes.js';
 import { TENANT_PATTERN } from '../accounts/principal.js';
@@ -26,6 +26,7 @@ const keySchema = {
     scopes: { type: 'array', items: { type: 'string', enum: [...SCOPES] } },
     prefix: { type: 'string', description: 'The start of the secret, to tell keys apart.' },
     limits: { type: 'object', additionalProperties: { type: ['integer', 'null'] } },
+    storeByDefault: { type: 'boolean', description: 'Synthesis requests that do not send `store` are stored.' },
     createdAt: { type: 'string' },
     revokedAt: { type: ['string', 'null'] },
     lastUsedAt: { type: ['string', 'null'], description: 'Updated at most once a minute.' },
@@ -39,7 +40,13 @@ interface CreateBody {
   tenant?: string;
   scopes: string[];
   limits?: Partial<KeyLimits>;
+  storeByDefault?: boolean;
 }
+
+const storeByDefaultSchema = {
+  type: 'boolean',
+  description: 'Store the audio of this key\'s synthesis requests that do not send `store` (`"store": false` still opts out). Default: false.',
+} as const;
 
 const wire = (r: KeyRecord) => ({ ...r, scopes: [...r.scopes] });
 
@@ -65,6 +72,7 @@ export const keyRoutes: FastifyPluginAsync<{ keys: KeyService }> = async (app, {
             tenant: { type: 'string', pattern: TENANT_PATTERN.source, description: 'Default: `default`.' },
             scopes: { type: 'array', minItems: 1, maxItems: 10, items: { type: 'string', maxLength: 20 }, description: `Of ${SCOPES.join(', ')} (synth is synthesize).` },
             limits: limitsSchema,
+            storeByDefault: storeByDefaultSchema,
           },
         },
         response: { 201: { type: 'object', properties: { ...keySchema.properties, key: { type: 'string' } } }, ...errors },
@@ -77,7 +85,8 @@ export const keyRoutes: FastifyPluginAsync<{ keys: KeyService }> = async (app, {
       } catch (err) {
         throw new AppError('invalid_value', (err as Error).message, { param: 'scopes' });
       }
-      const { record, secret } = await keys.create({ name: request.body.name, scopes, ...(request.body.tenant ? { tenant: request.body.tenant } : {}), ...(request.body.limits ? { limits: request.body.limits } : {}) });
+      const { tenant, limits, storeByDefault } = request.body;
+      const { record, secret } = await keys.create({ name: request.body.name, scopes, ...(tenant ? { tenant } : {}), ...(limits ? { limits } : {}), ...(storeByDefault !== undefined ? { storeByDefault } : {}) });
       return reply.status(201).header('cache-control', 'no-store').send({ ...wire(record), key: secret });
     },
   );
@@ -101,18 +110,22 @@ export const keyRoutes: FastifyPluginAsync<{ keys: KeyService }> = async (app, {
     async (request) => found(await keys.get(request.params.id), request.params.id),
   );
 
-  app.patch<{ Params: { id: string }; Body: { limits: Partial<KeyLimits> } }>(
+  app.patch<{ Params: { id: string }; Body: KeyChange }>(
     '/v1/admin/keys/:id',
     {
       schema: {
-        summary: "Change a key's limits (admin)",
+        summary: "Change a key's limits and store-by-default (admin); what the body leaves out stays",
         tags: ['admin'],
         params: idParams,
-        body: { type: 'object', additionalProperties: false, required: ['limits'], properties: { limits: limitsSchema } },
+        body: { type: 'object', additionalProperties: false, properties: { limits: limitsSchema, storeByDefault: storeByDefaultSchema } },
         response: { 200: keySchema, ...errors },
       },
     },
-    async (request) => found(await keys.setLimits(request.params.id, request.body.limits), request.params.id),
+    async (request) => {
+      const { limits, storeByDefault } = request.body;
+      if (limits === undefined && storeByDefault === undefined) throw new AppError('missing_field', 'Give limits, storeByDefault or both.', { param: 'limits' });
+      return found(await keys.update(request.params.id, { ...(limits !== undefined ? { limits } : {}), ...(storeByDefault !== undefined ? { storeByDefault } : {}) }), request.params.id);
+    },
   );
 
   app.delete<{ Params: { id: string } }>(

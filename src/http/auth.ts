@@ -48,6 +48,10 @@ export const ROUTE_SCOPES: Readonly<Record<string, RoutePolicy>> = {
   'GET /v1/outputs/:id': 'synthesize',
   'GET /v1/outputs/:id/audio': 'synthesize',
   'DELETE /v1/outputs/:id': 'synthesize',
+  'POST /v1/jobs': 'synthesize',
+  'GET /v1/jobs': 'synthesize',
+  'GET /v1/jobs/:id': 'synthesize',
+  'POST /v1/jobs/:id/cancel': 'synthesize',
   'GET /v1/usage': 'usage',
   'GET /metrics': 'admin',
 };

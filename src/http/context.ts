@@ -19,6 +19,6 @@ export interface AppContext {
   readonly servicesFor: (principal: Principal) => PlanServices;
   /** Stored outputs (`"store": true`, /v1/outputs); absent: requests that ask to store are refused. */
   readonly outputs?: OutputService;
-  /** The result cache (RESULT_CACHE); absent when off. */
+  /** The result cache (each tenant's mode: its policy, else RESULT_CACHE); absent: nothing is cached. */
   readonly cache?: ResultCache;
 }

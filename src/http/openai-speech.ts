@@ -57,7 +57,7 @@ interface SpeechBody {
   speed: number;
   stream_format: 'audio' | 'sse';
   /** cosyfleet's extension: keep the audio as a stored output (GET /v1/outputs/{id}). */
-  store: boolean;
+  store?: boolean;
 }
 
 const speechBodySchema = {
@@ -78,10 +78,11 @@ const speechBodySchema = {
     response_format: { type: 'string', enum: [...OPENAI_RESPONSE_FORMATS], default: 'mp3' },
     speed: { type: 'number', minimum: 0.25, maximum: 4, default: 1, description: 'Clamped to the engine\'s range, with a speed_clamped warning.' },
     stream_format: { type: 'string', enum: ['audio', 'sse'], default: 'audio' },
+    // No schema default: a request that leaves it out follows its key's storeByDefault.
     store: {
       type: 'boolean',
-      default: false,
-      description: 'cosyfleet extension (an extra body field for OpenAI clients): keep the audio (in response_format; with SSE, the audio the events carry) as a stored output of your tenant, saved when the stream completes; X-Output-Id names it (GET /v1/outputs/{id}).',
+      description:
+        'cosyfleet extension (an extra body field for OpenAI clients): keep the audio (in response_format; with SSE, the audio the events carry) as a stored output of your tenant, saved when the stream completes; X-Output-Id names it (GET /v1/outputs/{id}). Default: the API key\'s storeByDefault (false unless set).',
     },
   },
 } as const;
@@ -117,7 +118,7 @@ export const openaiRoutes: FastifyPluginAsync<AppContext> = async (app, { config
         body: speechBodySchema,
         response: {
           200: {
-            description: 'Audio (chunked), or text/event-stream with stream_format "sse". Headers as POST /v1/tts, X-Warnings included; with "store": true X-Output-Id.',
+            description: 'Audio (chunked), or text/event-stream with stream_format "sse". Headers as POST /v1/tts, X-Warnings included; when stored ("store": true, or the key\'s storeByDefault) X-Output-Id.',
             content: Object.fromEntries(
               ['audio/mpeg', 'audio/ogg', 'audio/aac', 'audio/flac', 'audio/wav', 'audio/pcm', 'text/event-stream'].map((t) => [t, { schema: { type: 'string', format: 'binary' } }]),
             ),
@@ -132,11 +133,11 @@ export const openaiRoutes: FastifyPluginAsync<AppContext> = async (app, { config
       if (!health.ready) throw new AppError('engine_unavailable', `The ${engine.capabilities.name} engine is not ready: ${health.detail ?? 'starting'}.`);
 
       const body = request.body;
-      const capture = captureOutput(body.store, outputs);
+      const capture = captureOutput(body.store ?? request.principal.storeByDefault, outputs);
       const mapped = await toTtsInput(body, engine, config.maxTextChars);
       const services = servicesFor(request.principal);
       const text = await planText(engine, config, mapped.input, request.id, services);
-      const cacheKey = cache?.keyFor(request.principal.tenant, text, engine.capabilities.name, { api: 'openai', responseFormat: body.response_format }) ?? null;
+      const cacheKey = cache ? await cache.keyFor(request.principal.tenant, text, engine.capabilities.name, { api: 'openai', responseFormat: body.response_format }) : null;
       const hit = cacheKey ? await cache!.get(cacheKey) : null;
       if (hit) {
         // Answered from the result cache: no queue, no engine.

@@ -49,10 +49,11 @@ export const ttsBodySchema = {
       description: 'Instruction for mode instruct: a trained key from GET /v1/instructions (e.g. dialect:sichuan) or free text.',
     },
     lexicon: { type: 'boolean', default: true, description: 'Apply the pronunciation lexicon to the text.' },
+    // No schema default: a request that leaves it out follows its key's storeByDefault.
     store: {
       type: 'boolean',
-      default: false,
-      description: 'Keep the response\'s audio (the bytes sent, in their format) as a stored output of your tenant: X-Output-Id names it (GET /v1/outputs/{id}); a non-streamed response also has X-Output-Url. A streamed output is saved when the stream completes; one that fails or is cancelled stores nothing. Expires after OUTPUT_RETENTION_DAYS.',
+      description:
+        'Keep the response\'s audio (the bytes sent, in their format) as a stored output of your tenant: X-Output-Id names it (GET /v1/outputs/{id}); a non-streamed response also has X-Output-Url. A streamed output is saved when the stream completes; one that fails or is cancelled stores nothing. Default: the API key\'s storeByDefault (false unless set). Expires after the tenant\'s retention (OUTPUT_RETENTION_DAYS unless its policy says otherwise).',
     },
     unreadable: {
       type: 'string',
@@ -78,7 +79,7 @@ export const ttsRoutes: FastifyPluginAsync<AppContext> = async (app, { config, e
         response: {
           200: {
             description:
-              'Audio. Headers: X-Request-Id, X-Engine, X-Sample-Rate, X-Audio-Language, X-Segments, X-Warnings (JSON array of {code,message,param}); with "store": true X-Output-Id, and X-Output-Url when not streamed; X-Cache (hit, miss) when the result cache applies.',
+              'Audio. Headers: X-Request-Id, X-Engine, X-Sample-Rate, X-Audio-Language, X-Segments, X-Warnings (JSON array of {code,message,param}); when stored ("store": true, or the key\'s storeByDefault) X-Output-Id, and X-Output-Url when not streamed; X-Cache (hit, miss) when the result cache applies.',
             content: audioContent,
           },
           ...errorResponses(400, 413, 415, 422, 429, 503),
@@ -90,10 +91,10 @@ export const ttsRoutes: FastifyPluginAsync<AppContext> = async (app, { config, e
       const health = engine.health();
       if (!health.ready) throw new AppError('engine_unavailable', `The ${engine.capabilities.name} engine is not ready: ${health.detail ?? 'starting'}.`);
 
-      const capture = captureOutput(request.body.store, outputs);
+      const capture = captureOutput(request.body.store ?? request.principal.storeByDefault, outputs);
       const services = servicesFor(request.principal);
       const text = await planText(engine, config, request.body, request.id, services);
-      const cacheKey = cache?.keyFor(request.principal.tenant, text, engine.capabilities.name) ?? null;
+      const cacheKey = cache ? await cache.keyFor(request.principal.tenant, text, engine.capabilities.name) : null;
       const hit = cacheKey ? await cache!.get(cacheKey) : null;
       if (hit) {
         // The engine is not involved: no queue, no job, no engine time.

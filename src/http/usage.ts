@@ -21,9 +21,17 @@ const SYNTHESIS_ROUTES: Readonly<Record<string, (body: unknown) => string>> = {
   'POST /v1/tts': (body) => String((body as { text?: unknown }).text ?? ''),
   'POST /v1/audio/speech': (body) => String((body as { input?: unknown }).input ?? ''),
 };
+/**
+ * Routes admitted against quotas (the whole text's characters at once) whose own request makes no
+ * scheduler job: a long-form job's segments are recorded one by one as they run (track()).
+ */
+const ADMITTED_ROUTES: Readonly<Record<string, (body: unknown) => string>> = {
+  'POST /v1/jobs': (body) => String((body as { text?: unknown }).text ?? ''),
+};
 
-interface InFlight {
-  principal: Principal;
+export interface InFlight {
+  /** Whose: the principal of the request, or the tenant and key that created a job. */
+  principal: Pick<Principal, 'tenant' | 'keyId'>;
   route: string;
   characters: number;
 }
@@ -40,11 +48,12 @@ export interface UsageContext {
  * The hook and the scheduler observer. Returns the observer the app registers on the scheduler.
  * Usage rows are written when a job settles; a request refused before it became a job uses nothing.
  */
-export function registerUsageAccounting(app: FastifyInstance, ctx: UsageContext): SchedulerObserver {
+export function registerUsageAccounting(app: FastifyInstance, ctx: UsageContext): UsageAccounting {
   const inFlight = new Map<string, InFlight>();
   app.addHook('preHandler', async (request, reply) => {
     const route = `${request.method} ${request.routeOptions.url ?? ''}`;
-    const textOf = SYNTHESIS_ROUTES[route];
+    const recorded = SYNTHESIS_ROUTES[route] !== undefined;
+    const textOf = SYNTHESIS_ROUTES[route] ?? ADMITTED_ROUTES[route];
     if (!textOf) return;
     const characters = [...textOf(request.body)].length;
     let admission;
@@ -59,6 +68,10 @@ export function registerUsageAccounting(app: FastifyInstance, ctx: UsageContext)
       throw err;
     }
     void reply.headers(admission.headers);
+    if (!recorded) {
+      reply.raw.once('close', () => admission.release());
+      return;
+    }
     inFlight.set(request.id, { principal: request.principal, route, characters });
     reply.raw.once('close', () => {
       admission.release();
@@ -67,7 +80,7 @@ export function registerUsageAccounting(app: FastifyInstance, ctx: UsageContext)
       if (inFlight.has(request.id)) setTimeout(() => inFlight.delete(request.id), 10 * 60_000).unref();
     });
   });
-  return {
+  const observer: SchedulerObserver = {
     settled: (job) => {
       const owner = job.requestId === undefined ? undefined : inFlight.get(job.requestId);
       if (!owner || job.requestId === undefined) return;
@@ -87,6 +100,21 @@ export function registerUsageAccounting(app: FastifyInstance, ctx: UsageContext)
         );
     },
   };
+  return {
+    observer,
+    track: (requestId, owner) => {
+      inFlight.set(requestId, owner);
+      // Dropped if its job never settles (it was never admitted).
+      setTimeout(() => inFlight.delete(requestId), 60 * 60_000).unref();
+    },
+  };
+}
+
+export interface UsageAccounting {
+  /** Registered on the scheduler: records each settled job that a request or track() announced. */
+  readonly observer: SchedulerObserver;
+  /** Announces a scheduler job that no HTTP request made (a long-form job's segment), to be recorded when it settles. */
+  track(requestId: string, owner: InFlight): void;
 }
 
 const DAY = '^\\d{4}-\\d{2}-\\d{2}$';

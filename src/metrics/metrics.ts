@@ -36,6 +36,7 @@ export class ServiceMetrics {
   readonly tenantCostUsd: Counter<'tenant'>;
   readonly quotaRejections: Counter<'reason'>;
   readonly resultCache: Counter<'event'>;
+  readonly jobEvents: Counter<'event'>;
   readonly connectionsRefused: Counter<'reason'>;
   readonly requestTimeouts: Counter<'phase'>;
   readonly streamsStalled: Counter<'route'>;
@@ -243,6 +244,13 @@ export class ServiceMetrics {
     this.quotaRejections = new Counter({ name: 'cosyfleet_quota_rejections_total', help: 'Synthesis requests refused by a key limit (rate_limited, concurrency_limited, quota_exceeded).', labelNames: ['reason'], registers });
     this.resultCache = new Counter({ name: 'cosyfleet_result_cache_total', help: 'Result cache lookups and fills: hit (answered without the engine), miss, stored. Hit rate = hit / (hit + miss).', labelNames: ['event'], registers });
     for (const event of ['hit', 'miss', 'stored']) this.resultCache.inc({ event }, 0);
+    this.jobEvents = new Counter({
+      name: 'cosyfleet_long_jobs_total',
+      help: 'Long-form jobs (POST /v1/jobs) on this node: segment (one stored), succeeded, failed, retried (a run ended in a retryable error and resumes), webhook_delivered, webhook_failed (given up).',
+      labelNames: ['event'],
+      registers,
+    });
+    for (const event of ['segment', 'succeeded', 'failed', 'retried', 'webhook_delivered', 'webhook_failed']) this.jobEvents.inc({ event }, 0);
     this.batchSize = new Histogram({
       name: 'cosyfleet_batch_size',
       help: 'Segments per engine call (1 for engines that do not batch).',

@@ -4,13 +4,14 @@
 // receives (lexicon applied), its segments, pauses and speeds, the voice and its version (a
 // changed transcript is a new version, so a new key), mode, instruction, language, seed, format,
 // rate, streaming (a streamed WAV's header differs) and the engine. Tenants never share entries.
-// Whether a request may be cached: RESULT_CACHE=seeded (only requests with a seed: the caller
-// asked for a repeatable result), always, or off.
+// Whether a request may be cached is its tenant's mode (the tenant's policy, else RESULT_CACHE):
+// seeded (only requests with a seed: the caller asked for a repeatable result), always, or off.
 import { createHash } from 'node:crypto';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { TextPlan } from '../services/synthesis.js';
+import type { RESULT_CACHE_MODES } from '../config/settings.js';
 
-export type ResultCacheMode = 'off' | 'seeded' | 'always';
+export type ResultCacheMode = (typeof RESULT_CACHE_MODES)[number];
 
 /** What a hit needs besides the bytes, kept in the entry's first line. */
 export interface CachedMeta {
@@ -23,7 +24,8 @@ const MAGIC = 'cosyfleet-cache-1';
 
 export interface ResultCacheOptions {
   blobs: BlobStore;
-  mode: ResultCacheMode;
+  /** One mode for every tenant, or each tenant's (src/accounts/tenant-policies.ts). */
+  mode: ResultCacheMode | ((tenant: string) => Promise<ResultCacheMode>);
   /** Entries older than this are swept. */
   maxAgeDays: number;
   /** Counts hits, misses and stores (metrics). */
@@ -34,8 +36,8 @@ export class ResultCache {
   constructor(private readonly options: ResultCacheOptions) {}
 
   /** The entry's blob key for this planned request, or null when it may not be cached. */
-  keyFor(tenant: string, plan: TextPlan, engine: string, extra: Record<string, unknown> = {}): string | null {
-    const mode = this.options.mode;
+  async keyFor(tenant: string, plan: TextPlan, engine: string, extra: Record<string, unknown> = {}): Promise<string | null> {
+    const mode = typeof this.options.mode === 'function' ? await this.options.mode(tenant) : this.options.mode;
     if (mode === 'off' || (mode === 'seeded' && plan.seed === undefined)) return null;
     const material = JSON.stringify({
       engine,

@@ -18,6 +18,8 @@ export interface OutputServiceOptions {
   readonly blobs: BlobStore;
   /** Days until an output expires; 0 = never (OUTPUT_RETENTION_DAYS). */
   readonly retentionDays: number;
+  /** The tenant's retention in days, 0 = never (its policy, else OUTPUT_RETENTION_DAYS); retentionDays when absent. */
+  readonly retentionFor?: (tenant: string) => Promise<number>;
   /** Lifetime of presigned URLs (OUTPUT_URL_TTL_S). */
   readonly urlTtlS: number;
   readonly logger?: Logger;
@@ -59,9 +61,10 @@ export class OutputService {
     return newOutputId();
   }
 
-  /** Stores the audio, then its row (see the order above). */
+  /** Stores the audio, then its row (see the order above); it expires after its tenant's retention as it is now. */
   async save(output: NewOutput, now = Date.now()): Promise<OutputRecord> {
-    const { retentionDays } = this.options;
+    const { retentionFor } = this.options;
+    const retentionDays = retentionFor ? await retentionFor(output.tenant) : this.options.retentionDays;
     const record: OutputRecord = {
       id: output.id,
       tenant: output.tenant,

@@ -7,6 +7,7 @@ import { AppError } from '../errors/app-error.js';
 import type { Config } from '../config/config.js';
 import type { Engine, Instruction, SynthesisMode, SynthesisWarning, VoicePrompt } from '../engines/engine.js';
 import type { AsyncAudioEncoder, AudioFormat } from '../audio/types.js';
+import type { PcmChunk } from '../audio/pcm.js';
 import { MP3_SAMPLE_RATES } from '../audio/mp3.js';
 import type { AudioWork } from '../audio/pool.js';
 import { inlineEncoder, openCodecSession } from '../audio/codec-session.js';
@@ -351,13 +352,19 @@ export function abandonPlan(plan: SynthesisPlan, error: unknown): void {
 }
 
 /**
+ * Where segment i's audio comes from when it is not the engine: a long-form job assembles its
+ * result from the segments it stored (src/jobs/runner.ts), joined exactly as one request would be.
+ */
+export type SegmentSource = (index: number, signal: AbortSignal) => AsyncIterable<PcmChunk>;
+
+/**
  * Renders a plan as encoded bytes. Up to plan.lookahead segments are synthesized at once, ahead
  * of playback (src/services/segment-pipeline.ts), and read strictly in order; nothing starts
  * before the consumer asks for the first bytes, a segment beyond the bound starts only when the
  * consumer has read the one before the window, and stopping the iteration (or `signal`) aborts
  * every segment in flight.
  */
-export async function* renderAudio(plan: SynthesisPlan, signal: AbortSignal, report?: (r: RenderReport) => void): AsyncGenerator<Buffer> {
+export async function* renderAudio(plan: SynthesisPlan, signal: AbortSignal, report?: (r: RenderReport) => void, source?: SegmentSource): AsyncGenerator<Buffer> {
   const { engine, encoder } = plan;
   const engineRate = engine.capabilities.sampleRate;
   const started = performance.now();
@@ -401,6 +408,7 @@ export async function* renderAudio(plan: SynthesisPlan, signal: AbortSignal, rep
       }
     };
     const synthesize = (i: number, segmentSignal: AbortSignal) =>
+      source?.(i, segmentSignal) ??
       engine.synthesize(
         {
           text: plan.segments[i] as string,

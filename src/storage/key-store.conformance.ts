@@ -1,6 +1,6 @@
 // What every KeyStore must do, whatever database is behind it: lookups by digest, tenant
 // scoping and order, revocation (seen by the other handle, another node, at once), limits,
-// throttled last-use. Run by src/storage/sqlite-stores.test.ts and
+// store-by-default, throttled last-use. Run by src/storage/sqlite-stores.test.ts and
 // test/storage/postgres-stores.test.ts.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -16,6 +16,7 @@ const key = (id: string, extra: Partial<NewKeyRecord> = {}): NewKeyRecord => ({
   scopes: ['synthesize', 'voices'],
   prefix: `cf_${id}`,
   limits: NO_LIMITS,
+  storeByDefault: false,
   createdAt: '2026-01-01T00:00:00.000Z',
   ...extra,
 });
@@ -79,6 +80,23 @@ export function runKeyStoreConformance(label: string, open: () => Promise<TwoHan
         assert.deepEqual((await b.setLimits('key_a', limits))?.limits, limits);
         assert.deepEqual((await a.get('key_a'))?.limits, limits);
         assert.equal(await a.setLimits('key_missing', limits), null);
+      }),
+    );
+
+    it(
+      'keeps store-by-default from creation and changes it, seen by the other handle; null for no key',
+      withStores(async ({ a, b }) => {
+        await a.create(key('key_a'), digest('aa'));
+        const stored = await a.create(key('key_b', { storeByDefault: true }), digest('bb'));
+        assert.equal(stored.storeByDefault, true);
+        assert.equal((await b.get('key_a'))?.storeByDefault, false);
+        assert.equal((await b.findByHash(digest('bb')))?.storeByDefault, true);
+        assert.equal((await b.setStoreByDefault('key_a', true))?.storeByDefault, true);
+        assert.equal((await a.get('key_a'))?.storeByDefault, true);
+        const off = await a.setStoreByDefault('key_b', false);
+        assert.deepEqual(off, { ...key('key_b'), revokedAt: null, lastUsedAt: null }, 'nothing else changes');
+        assert.deepEqual((await b.list()).map((k) => [k.id, k.storeByDefault]), [['key_a', true], ['key_b', false]]);
+        assert.equal(await b.setStoreByDefault('key_missing', true), null);
       }),
     );
 

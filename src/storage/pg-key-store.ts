@@ -3,7 +3,7 @@
 // is refused by all of them from the next request on.
 import type { KeyLimits, KeyRecord, KeyStore } from '../accounts/key-store.js';
 import { migrate, type PgMigration, type PgPool } from './postgres.js';
-import { keyFromRow } from './sqlite-key-store.js';
+import { KEY_COLUMNS as COLUMNS, keyFromRow } from './sqlite-key-store.js';
 
 export const PG_KEY_MIGRATIONS: readonly PgMigration[] = [
   {
@@ -27,11 +27,16 @@ export const PG_KEY_MIGRATIONS: readonly PgMigration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    description: 'store outputs by default',
+    up: async (client) => {
+      await client.query('ALTER TABLE api_keys ADD COLUMN store_by_default BOOLEAN NOT NULL DEFAULT false');
+    },
+  },
 ];
 
 type Row = Parameters<typeof keyFromRow>[0];
-
-const COLUMNS = 'id, tenant, name, scopes, prefix, limits, created_at, revoked_at, last_used_at';
 
 /** Minutes between last-used writes for one key (per node): a busy key must not write on every request. */
 const TOUCH_EVERY_MS = 60_000;
@@ -47,7 +52,7 @@ export class PgKeyStore implements KeyStore {
   }
 
   async create(record: Omit<KeyRecord, 'revokedAt' | 'lastUsedAt'>, secretHash: string): Promise<KeyRecord> {
-    await this.pool.query('INSERT INTO api_keys (id, tenant, name, scopes, prefix, secret_hash, limits, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [
+    await this.pool.query('INSERT INTO api_keys (id, tenant, name, scopes, prefix, secret_hash, limits, store_by_default, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)', [
       record.id,
       record.tenant,
       record.name,
@@ -55,6 +60,7 @@ export class PgKeyStore implements KeyStore {
       record.prefix,
       secretHash,
       JSON.stringify(record.limits),
+      record.storeByDefault,
       record.createdAt,
     ]);
     return { ...record, revokedAt: null, lastUsedAt: null };
@@ -82,6 +88,10 @@ export class PgKeyStore implements KeyStore {
 
   async setLimits(id: string, limits: KeyLimits): Promise<KeyRecord | null> {
     return this.one(`UPDATE api_keys SET limits = $1 WHERE id = $2 RETURNING ${COLUMNS}`, [JSON.stringify(limits), id]);
+  }
+
+  async setStoreByDefault(id: string, storeByDefault: boolean): Promise<KeyRecord | null> {
+    return this.one(`UPDATE api_keys SET store_by_default = $1 WHERE id = $2 RETURNING ${COLUMNS}`, [storeByDefault, id]);
   }
 
   async touch(id: string, at: string): Promise<void> {

@@ -24,6 +24,11 @@ export const KEY_MIGRATIONS: readonly Migration[] = [
         CREATE INDEX api_keys_tenant ON api_keys (tenant, created_at);
       `),
   },
+  {
+    version: 2,
+    description: 'store outputs by default',
+    up: (db) => db.exec('ALTER TABLE api_keys ADD COLUMN store_by_default INTEGER NOT NULL DEFAULT 0'),
+  },
 ];
 
 interface Row {
@@ -33,12 +38,14 @@ interface Row {
   scopes: string;
   prefix: string;
   limits: string;
+  /** SQLite: 0/1; PostgreSQL: a boolean. */
+  store_by_default: number | boolean;
   created_at: string;
   revoked_at: string | null;
   last_used_at: string | null;
 }
 
-const COLUMNS = 'id, tenant, name, scopes, prefix, limits, created_at, revoked_at, last_used_at';
+export const KEY_COLUMNS = 'id, tenant, name, scopes, prefix, limits, store_by_default, created_at, revoked_at, last_used_at';
 
 export function keyFromRow(r: Row): KeyRecord {
   return {
@@ -48,6 +55,7 @@ export function keyFromRow(r: Row): KeyRecord {
     scopes: r.scopes.split(',').filter((s): s is Scope => isScope(s)),
     prefix: r.prefix,
     limits: JSON.parse(r.limits) as KeyLimits,
+    storeByDefault: r.store_by_default === true || r.store_by_default === 1,
     createdAt: r.created_at,
     revokedAt: r.revoked_at,
     lastUsedAt: r.last_used_at,
@@ -66,26 +74,26 @@ export class SqliteKeyStore implements KeyStore {
 
   async create(record: Omit<KeyRecord, 'revokedAt' | 'lastUsedAt'>, secretHash: string): Promise<KeyRecord> {
     this.db
-      .prepare('INSERT INTO api_keys (id, tenant, name, scopes, prefix, secret_hash, limits, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(record.id, record.tenant, record.name, record.scopes.join(','), record.prefix, secretHash, JSON.stringify(record.limits), record.createdAt);
+      .prepare('INSERT INTO api_keys (id, tenant, name, scopes, prefix, secret_hash, limits, store_by_default, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(record.id, record.tenant, record.name, record.scopes.join(','), record.prefix, secretHash, JSON.stringify(record.limits), record.storeByDefault ? 1 : 0, record.createdAt);
     return { ...record, revokedAt: null, lastUsedAt: null };
   }
 
   async findByHash(secretHash: string): Promise<KeyRecord | null> {
-    const row = this.db.prepare(`SELECT ${COLUMNS} FROM api_keys WHERE secret_hash = ?`).get(secretHash) as Row | undefined;
+    const row = this.db.prepare(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE secret_hash = ?`).get(secretHash) as Row | undefined;
     return row ? keyFromRow(row) : null;
   }
 
   async get(id: string): Promise<KeyRecord | null> {
-    const row = this.db.prepare(`SELECT ${COLUMNS} FROM api_keys WHERE id = ?`).get(id) as Row | undefined;
+    const row = this.db.prepare(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE id = ?`).get(id) as Row | undefined;
     return row ? keyFromRow(row) : null;
   }
 
   async list(tenant?: string): Promise<KeyRecord[]> {
     const rows = (
       tenant === undefined
-        ? this.db.prepare(`SELECT ${COLUMNS} FROM api_keys ORDER BY created_at, id`).all()
-        : this.db.prepare(`SELECT ${COLUMNS} FROM api_keys WHERE tenant = ? ORDER BY created_at, id`).all(tenant)
+        ? this.db.prepare(`SELECT ${KEY_COLUMNS} FROM api_keys ORDER BY created_at, id`).all()
+        : this.db.prepare(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE tenant = ? ORDER BY created_at, id`).all(tenant)
     ) as Row[];
     return rows.map(keyFromRow);
   }
@@ -97,6 +105,11 @@ export class SqliteKeyStore implements KeyStore {
 
   async setLimits(id: string, limits: KeyLimits): Promise<KeyRecord | null> {
     this.db.prepare('UPDATE api_keys SET limits = ? WHERE id = ?').run(JSON.stringify(limits), id);
+    return this.get(id);
+  }
+
+  async setStoreByDefault(id: string, storeByDefault: boolean): Promise<KeyRecord | null> {
+    this.db.prepare('UPDATE api_keys SET store_by_default = ? WHERE id = ?').run(storeByDefault ? 1 : 0, id);
     return this.get(id);
   }
 

@@ -14,6 +14,8 @@ import { runVoiceStoreConformance } from './voice-store.conformance.js';
 import { runOutputStoreConformance, runUsageStoreConformance } from './usage-output.conformance.js';
 import { SqliteUsageStore } from './sqlite-usage-store.js';
 import { SqliteOutputStore } from './sqlite-output-store.js';
+import { runTenantPolicyStoreConformance } from './tenant-store.conformance.js';
+import { SqliteTenantPolicyStore } from './sqlite-tenant-store.js';
 
 function twoConnections<S>(make: (db: ReturnType<typeof openDatabase>) => S): () => Promise<TwoHandles<S>> {
   return async () => {
@@ -38,3 +40,4 @@ runLexiconStoreConformance('SQLite', twoConnections((db) => new SqliteLexiconSto
 runKeyStoreConformance('SQLite', twoConnections((db) => new SqliteKeyStore(db)));
 runUsageStoreConformance('SQLite', twoConnections((db) => new SqliteUsageStore(db)));
 runOutputStoreConformance('SQLite', twoConnections((db) => new SqliteOutputStore(db)));
+runTenantPolicyStoreConformance('SQLite', twoConnections((db) => new SqliteTenantPolicyStore(db)));

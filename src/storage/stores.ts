@@ -8,7 +8,7 @@ import type { LexiconStore } from '../lexicon/store.js';
 import { PgKeyStore } from './pg-key-store.js';
 import { PgLexiconStore } from './pg-lexicon-store.js';
 import { PgVoiceStore } from './pg-voice-store.js';
-import { openPool } from './postgres.js';
+import { openPool, type PgPool } from './postgres.js';
 import { openServiceDatabase } from './service-database.js';
 import { SqliteKeyStore } from './sqlite-key-store.js';
 import { SqliteLexiconStore } from './sqlite-lexicon-store.js';
@@ -20,6 +20,12 @@ import type { UsageStore } from '../usage/usage-store.js';
 import { SqliteUsageStore } from './sqlite-usage-store.js';
 import { PgUsageStore } from './pg-usage-store.js';
 import { PgOutputStore } from './pg-output-store.js';
+import type { JobStore } from '../jobs/job-store.js';
+import { SqliteJobStore } from './sqlite-job-store.js';
+import { PgJobStore } from './pg-job-store.js';
+import type { TenantPolicyStore } from '../accounts/tenant-policy-store.js';
+import { SqliteTenantPolicyStore } from './sqlite-tenant-store.js';
+import { PgTenantPolicyStore } from './pg-tenant-store.js';
 
 export interface Stores {
   readonly kind: 'sqlite' | 'postgres';
@@ -30,6 +36,12 @@ export interface Stores {
   readonly usage: UsageStore;
   /** Stored outputs' metadata. */
   readonly outputs?: OutputStore;
+  /** Long-form jobs (POST /v1/jobs): their state, progress, result and webhook delivery. */
+  readonly jobs: JobStore;
+  /** Tenant policies: result cache mode and output retention per tenant. */
+  readonly tenants: TenantPolicyStore;
+  /** PostgreSQL only: the connection pool (the job queue, graphile-worker, shares it). */
+  readonly pool?: PgPool;
   /** Closes the database handle (SQLite) or ends the connection pool (PostgreSQL). */
   close(): Promise<void>;
 }
@@ -50,6 +62,8 @@ export async function openStores(config: Pick<Config, 'dataDir' | 'databaseUrl'>
         keys: new SqliteKeyStore(db),
         usage: new SqliteUsageStore(db),
         outputs: new SqliteOutputStore(db),
+        jobs: new SqliteJobStore(db),
+        tenants: new SqliteTenantPolicyStore(db),
         close: async () => {
           db.close();
         },
@@ -67,7 +81,9 @@ export async function openStores(config: Pick<Config, 'dataDir' | 'databaseUrl'>
     const keys = await PgKeyStore.open(pool);
     const usage = await PgUsageStore.open(pool);
     const outputs = await PgOutputStore.open(pool);
-    return { kind: 'postgres', voices, lexicon, keys, usage, outputs, close: () => pool.end() };
+    const jobs = await PgJobStore.open(pool);
+    const tenants = await PgTenantPolicyStore.open(pool);
+    return { kind: 'postgres', voices, lexicon, keys, usage, outputs, jobs, tenants, pool, close: () => pool.end() };
   } catch (err) {
     await pool.end();
     throw err;

@@ -269,6 +269,39 @@ export function hostileCases(): HostileCase[] {
       cases.push({ name: `outputs ${method} id:${id.slice(0, 40)}${suffix}`, method, path: `/v1/outputs/${id}${suffix}` });
     }
   }
+  // Long-form jobs: ids that are not a job's, paging that is not a page, bodies that lie, webhooks
+  // aimed at the server's own network (IP literals: no DNS here). A job accepted (202) runs; the
+  // suite waits for every job to end before it checks what is left behind.
+  for (const id of ['job_', 'job_AAAAAAAAAAAAAAAA', 'job_aaaaaaaaaaaaaaaa', 'out_aaaaaaaaaaaaaaaa', '..%2f..%2fetc', `job_${'a'.repeat(300)}`, '%00', '😀'.repeat(3)]) {
+    const wire = /^[\x21-\x7e]*$/.test(id) ? id : encodeURIComponent(id);
+    cases.push({ name: `jobs GET id:${wire.slice(0, 40)}`, method: 'GET', path: `/v1/jobs/${wire}` });
+    cases.push({ name: `jobs cancel id:${wire.slice(0, 40)}`, method: 'POST', path: `/v1/jobs/${wire}/cancel` });
+    cases.push({ name: `jobs DELETE id:${wire.slice(0, 40)}`, method: 'DELETE', path: `/v1/jobs/${wire}` });
+  }
+  for (const query of ['limit=0', 'limit=101', 'limit=abc', 'after=', 'after=job_aaaaaaaaaaaaaaaa', 'after=../../x', '__proto__[x]=1']) {
+    cases.push({ name: `jobs list ${query}`, method: 'GET', path: `/v1/jobs?${query}`, success: [200] });
+  }
+  const jobBodies: [string, unknown][] = [
+    ['text-number', { text: 42 }],
+    ['text-array', { text: ['a', 'b'] }],
+    ['no-text', { voice: 'mei' }],
+    ['text-lone-surrogate', { text: 'Hello \ud800 there.' }],
+    ['stream', { text: 'Hello there.', stream: true }],
+    ['store', { text: 'Hello there.', store: true }],
+    ['format-exe', { text: 'Hello there.', format: 'exe' }],
+    ['proto', JSON.parse('{"text":"Hello there.","__proto__":{"admin":true}}')],
+    ['webhook-string', { text: 'Hello there.', webhook: 'http://8.8.8.8/' }],
+    ['webhook-extra', { text: 'Hello there.', webhook: { url: 'https://8.8.8.8/', secret: 'mine' } }],
+    ['webhook-huge', { text: 'Hello there.', webhook: { url: `https://8.8.8.8/${'a'.repeat(5000)}` } }],
+    ['webhook-empty', { text: 'Hello there.', webhook: { url: '' } }],
+  ];
+  for (const url of ['http://127.0.0.1/', 'http://[::1]/', 'http://[::ffff:7f00:1]/', 'http://169.254.169.254/latest/meta-data/', 'http://10.0.0.1/', 'http://0.0.0.0/', 'http://localhost/', 'http://2130706433/', 'http://0x7f.1/', 'file:///etc/passwd', 'gopher://8.8.8.8/', 'http://user:pw@8.8.8.8/', 'javascript:alert(1)']) {
+    jobBodies.push([`webhook-${url.slice(0, 30)}`, { text: 'Hello there.', webhook: { url } }]);
+  }
+  for (const [label, body] of jobBodies) cases.push(jsonCase(`jobs create ${label}`, 'POST', '/v1/jobs', body));
+  // Control characters are read past, as POST /v1/tts does: a job that speaks the words.
+  cases.push(jsonCase('jobs create text-controls', 'POST', '/v1/jobs', { text: 'Hello\u0000\u0007 there.' }, { success: [202] }));
+  cases.push(jsonCase('jobs create ok', 'POST', '/v1/jobs', { text: 'A short hostile job.' }, { success: [202] }));
   for (const path of ['/v1/../etc/passwd', '/%2e%2e/%2e%2e/etc/passwd', '/v1/tts/../../', '//v1//tts', '/v1/TTS', '/v1/tts%00', '/docs/../../package.json', '/openapi.json/..', `/${'a'.repeat(8000)}`]) {
     cases.push({ name: `path:${path.slice(0, 40)}`, method: 'GET', path, success: [200] });
   }
@@ -353,19 +386,25 @@ export function hostileCases(): HostileCase[] {
   // 8. Keys and usage (the suite's server has HOSTILE_ADMIN_KEY as its admin key).
   const admin = { authorization: `Bearer ${HOSTILE_ADMIN_KEY}` };
   const keyBase = { name: 'hostile', scopes: ['synthesize'] };
-  for (const field of ['name', 'scopes', 'tenant', 'limits'] as const) {
+  for (const field of ['name', 'scopes', 'tenant', 'limits', 'storeByDefault'] as const) {
     for (const [label, value] of ODD_VALUES) {
       cases.push(jsonCase(`keys create ${field}:${label}`, 'POST', '/v1/admin/keys', { ...keyBase, [field]: value }, { headers: { ...JSON_HEADERS, ...admin }, success: [201] }));
     }
   }
   for (const [label, value] of ODD_VALUES) {
     cases.push(jsonCase(`keys limits requestsPerMinute:${label}`, 'PATCH', '/v1/admin/keys/key_nonexistent', { limits: { requestsPerMinute: value } }, { headers: { ...JSON_HEADERS, ...admin } }));
+    cases.push(jsonCase(`keys storeByDefault:${label}`, 'PATCH', '/v1/admin/keys/key_nonexistent', { storeByDefault: value }, { headers: { ...JSON_HEADERS, ...admin } }));
+    for (const field of ['resultCache', 'outputRetentionDays'] as const) {
+      cases.push(jsonCase(`tenants set ${field}:${label}`, 'PUT', '/v1/admin/tenants/hostile', { [field]: value }, { headers: { ...JSON_HEADERS, ...admin }, success: [200] }));
+    }
   }
   for (const [label, value] of [...ODD_QUERY_VALUES, ['future-day', '2999-01-01'], ['reversed', '2026-12-31&to=2026-01-01']] as const) {
     cases.push({ name: `usage from:${label}`, method: 'GET', path: `/v1/usage?from=${value}`, headers: admin, success: [200] });
     cases.push({ name: `usage tenant:${label}`, method: 'GET', path: `/v1/usage?tenant=${value}`, headers: admin, success: [200] });
     cases.push({ name: `keys show id:${label}`, method: 'GET', path: `/v1/admin/keys/${value}`, headers: admin });
     cases.push({ name: `keys revoke id:${label}`, method: 'DELETE', path: `/v1/admin/keys/${value}`, headers: admin });
+    cases.push({ name: `tenants show tenant:${label}`, method: 'GET', path: `/v1/admin/tenants/${value}`, headers: admin, success: [200] });
+    cases.push({ name: `tenants reset tenant:${label}`, method: 'DELETE', path: `/v1/admin/tenants/${value}`, headers: admin, success: [200] });
   }
   for (const [label, value] of [['none', ''], ['wrong', 'Bearer not-a-key'], ['basic', 'Basic YWRtaW46YWRtaW4='], ['huge', `Bearer ${'k'.repeat(8000)}`]] as const) {
     cases.push({ name: `keys list authorization:${label}`, method: 'GET', path: '/v1/admin/keys', ...(value === '' ? {} : { headers: { authorization: value } }) });

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { blobFiles, speech, TRANSCRIPT, voiceRows } from '../helpers/voices.js';
 import { HOSTILE_ADMIN_KEY, hostileCases, type HostileCase } from './corpus.js';
 import { outputRows } from '../helpers/outputs.js';
+import { waitFor } from '../helpers/wait.js';
 
 const CASE_TIMEOUT_MS = 60_000;
 /** Codes an OpenAI client knows under OpenAI's names (src/http/openai-errors.ts). */
@@ -114,6 +115,12 @@ describe('hostile inputs', () => {
     // The report the issue asks for: how many cases, how long.
     console.error(`hostile suite: ${cases.length} cases in ${((Date.now() - started) / 1000).toFixed(1)} s, ${failures.length} failed`);
     assert.deepEqual(failures, []);
+    // Accepted jobs run in the background: wait until each has ended (its stored segments then gone).
+    await waitFor(async () => {
+      const jobs = (await (await fetch(`${server.url}/v1/jobs?limit=100`)).json()) as { data: { status: string }[] };
+      return jobs.data.every((j) => j.status !== 'queued' && j.status !== 'running');
+    }, 'the accepted jobs to end', 120_000);
+    await waitFor(async () => !(await blobFiles(server.config.dataDir)).some((f) => f.startsWith('jobs/')), 'the jobs\' stored segments to go', 30_000);
     const rows = voiceRows(server.config.dataDir).map((r) => r.id);
     assert.ok(rows.includes(voiceId), 'the target voice survived');
     // Requests that asked to store their output (store:true) and succeeded keep it: each row's object, nothing else.

@@ -5,46 +5,17 @@
 // test cannot pass by luck of timing.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { postJson } from '../helpers/server.js';
 import { blobFiles, TRANSCRIPT, voiceRows } from '../helpers/voices.js';
 import { waitFor } from '../helpers/wait.js';
+import { serveProcess } from '../helpers/serve-process.js';
 import { newVoiceId } from '../../src/voices/ids.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
-
-function serve(dataDir: string): { child: ChildProcess; address: Promise<string>; exited: Promise<unknown>; lines: string[] } {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--port', '0', '--espeak-workers', '1'], {
-    // AUTH=off: this is about storage; keys are test/http/auth.test.ts's and serve.test.ts's.
-    env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'info', AUTH: 'off' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: string[] = [];
-  // Taken at spawn: an 'exit' that already happened cannot be waited for afterwards.
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const address = new Promise<string>((resolve, reject) => {
-    let buffered = '';
-    const collect = (data: Buffer) => {
-      buffered += data.toString('utf8');
-      const parts = buffered.split('\n');
-      buffered = parts.pop() ?? '';
-      for (const line of parts) {
-        lines.push(line);
-        if (line.includes('cosyfleet is listening')) resolve((JSON.parse(line) as { address: string }).address);
-      }
-    };
-    child.stdout?.on('data', collect);
-    child.stderr?.on('data', collect);
-    child.once('exit', (code) => reject(new Error(`serve exited (${code}) before listening:\n${lines.join('\n')}`)));
-  });
-  address.catch(() => {});
-  return { child, address, exited, lines };
-}
-
+// AUTH=off: this is about storage; keys are test/http/auth.test.ts's and serve.test.ts's.
+const serve = (dataDir: string) => serveProcess({ DATA_DIR: dataDir, AUTH: 'off' });
 
 async function upload(url: string, wav: Buffer): Promise<Response> {
   const form = new FormData();

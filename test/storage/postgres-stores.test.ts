@@ -19,6 +19,12 @@ import { PgUsageStore } from '../../src/storage/pg-usage-store.js';
 import { PgOutputStore } from '../../src/storage/pg-output-store.js';
 import type { UsageStore } from '../../src/usage/usage-store.js';
 import type { OutputStore } from '../../src/storage/output-store.js';
+import { runJobStoreConformance } from '../../src/storage/job-store.conformance.js';
+import { PgJobStore } from '../../src/storage/pg-job-store.js';
+import type { JobStore } from '../../src/jobs/job-store.js';
+import { runTenantPolicyStoreConformance } from '../../src/storage/tenant-store.conformance.js';
+import { PgTenantPolicyStore } from '../../src/storage/pg-tenant-store.js';
+import type { TenantPolicyStore } from '../../src/accounts/tenant-policy-store.js';
 
 describe('PostgreSQL stores', () => {
   let postgres: TestPostgres;
@@ -48,4 +54,6 @@ describe('PostgreSQL stores', () => {
   runKeyStoreConformance('PostgreSQL', twoPools<KeyStore>((pool) => PgKeyStore.open(pool)));
   runUsageStoreConformance('PostgreSQL', twoPools<UsageStore>((pool) => PgUsageStore.open(pool)));
   runOutputStoreConformance('PostgreSQL', twoPools<OutputStore>((pool) => PgOutputStore.open(pool)));
+  runJobStoreConformance('PostgreSQL', twoPools<JobStore>((pool) => PgJobStore.open(pool)));
+  runTenantPolicyStoreConformance('PostgreSQL', twoPools<TenantPolicyStore>((pool) => PgTenantPolicyStore.open(pool)));
 });
