@@ -5,6 +5,7 @@
 // spreads them evenly, at most K per GPU; beyond G·K they wait in one FIFO queue). From its
 // stationary distribution (PASTA: what an arrival sees) come the chance of waiting, the wait
 // tail, and the concurrency each request runs at. docs/planner.md, "Batching and load".
+import { exponentialM3, waitShape, waitSurvivalWith, waitTable } from './wait-shape.js';
 
 /** Per-GPU curve: index n (1..K) holds T(n) audio-s/s and the first audio (s) at n streams. */
 export interface Curve {
@@ -26,8 +27,12 @@ export interface StartClass {
 export interface FleetLoad {
   /** Share of arrivals that find every stream slot busy and wait. */
   pw: number;
-  /** Mean wait of those that wait (exponential tail, Allen–Cunneen scaled). */
+  /** Mean wait of those that wait (Allen–Cunneen scaled). */
   meanIfWait: number;
+  /** Gamma shape of the wait of those that wait (1: exponential; wait-shape.ts). */
+  waitShape: number;
+  /** Its ln Q table (waitTable), looked up once here for the many tail evaluations. */
+  waitTable: Float64Array | null;
   /** Arrivals that start at once, by the concurrency they join at. */
   starts: StartClass[];
   /** Arrivals that waited: they start on a full GPU. */
@@ -49,7 +54,7 @@ export function slowdown(curve: Curve, n: number): number {
  * The fleet of `gpus` GPUs at `lambda` requests/s of mean `meanAudioS` audio seconds (squared
  * coefficient of variation `scv`); null when the load reaches full-batch capacity.
  */
-export function fleetLoad(curve: Curve, gpus: number, lambda: number, meanAudioS: number, scv: number): FleetLoad | null {
+export function fleetLoad(curve: Curve, gpus: number, lambda: number, meanAudioS: number, scv: number, m3 = exponentialM3(scv)): FleetLoad | null {
   const k = curve.k;
   const T = curve.throughput;
   const slots = gpus * k;
@@ -92,6 +97,7 @@ export function fleetLoad(curve: Curve, gpus: number, lambda: number, meanAudioS
   lin += queuedMass * rho * slots;
   const meanConcurrency = lin > 0 ? Math.min(k, Math.max(1, sq / lin)) : 1;
   const pw = queuedMass / z;
+  const shape = waitShape(rho, scv, m3);
   const starts: StartClass[] = [];
   for (let n = 1; n <= k; n++) {
     const w = (startWeight[n] as number) / z;
@@ -103,6 +109,8 @@ export function fleetLoad(curve: Curve, gpus: number, lambda: number, meanAudioS
   return {
     pw,
     meanIfWait: ((1 / (muMax - lambda)) * (1 + scv)) / 2,
+    waitShape: shape,
+    waitTable: waitTable(shape),
     starts,
     queued: { slowdown: slowdown(curve, (k + meanConcurrency) / 2), firstAudioS: curve.firstAudioS[k] as number },
     meanConcurrency,
@@ -114,7 +122,7 @@ export function firstAudioExceed(load: FleetLoad, x: number, shift = 0): number 
   let p = 0;
   for (const s of load.starts) if (shift + s.firstAudioS > x) p += s.weight;
   const t = x - shift - load.queued.firstAudioS;
-  p += t < 0 ? load.pw : load.pw * Math.exp(-t / load.meanIfWait);
+  p += load.pw * waitSurvivalWith(load.waitTable, t, load.meanIfWait, load.waitShape);
   return p;
 }
 
@@ -127,11 +135,11 @@ export function completionExceed(load: FleetLoad, audio: Float64Array, coarse: F
   const y = x - shift;
   for (const s of load.starts) p += s.weight * survival(audio, y / s.slowdown);
   if (load.pw > 0) {
-    // Wait W (P(W > t) = pw·e^(−t/m)) plus the service of each coarse audio quantile.
+    // Wait W (P(W > t) = pw·G(t), G the gamma survival) plus the service of each coarse audio quantile.
     let sum = 0;
     for (let i = 0; i < coarse.length; i++) {
       const t = y - (coarse[i] as number) * load.queued.slowdown;
-      sum += t < 0 ? 1 : Math.exp(-t / load.meanIfWait);
+      sum += waitSurvivalWith(load.waitTable, t, load.meanIfWait, load.waitShape);
     }
     p += (load.pw * sum) / coarse.length;
   }

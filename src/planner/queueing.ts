@@ -1,7 +1,9 @@
 // Analytic queueing: the service-time distribution of a workload and the M/G/c estimate
-// (Erlang C for the chance of waiting, Allen–Cunneen for the mean wait, an exponential tail)
+// (Erlang C for the chance of waiting, Allen–Cunneen for the mean wait, a gamma tail shaped by the
+// service times' moments)
 // that sizing and the month simulation share. docs/planner.md gives the formulas.
 import type { Workload } from './workload.js';
+import { exponentialM3, waitShape, waitSurvival, waitSurvivalInverse } from './wait-shape.js';
 
 /** Equiprobable quantile table of a positive distribution, ascending. */
 export interface QuantileTable {
@@ -9,6 +11,8 @@ export interface QuantileTable {
   mean: number;
   /** Squared coefficient of variation. */
   scv: number;
+  /** Third normalized moment E[X³]/E[X]³ (the shape of the wait: wait-shape.ts). */
+  m3: number;
 }
 
 export const TABLE_POINTS = 256;
@@ -36,17 +40,21 @@ export function audioSecondsDistribution(w: Pick<Workload, 'meanChars' | 'length
 export function tableOf(values: Float64Array): QuantileTable {
   let sum = 0;
   let sq = 0;
+  let cube = 0;
   for (const v of values) {
     sum += v;
     sq += v * v;
+    cube += v * v * v;
   }
   const mean = sum / values.length;
   const variance = Math.max(0, sq / values.length - mean * mean);
-  return { values, mean, scv: mean > 0 ? variance / (mean * mean) : 0 };
+  const scv = mean > 0 ? variance / (mean * mean) : 0;
+  // At least (1 + scv)², which every distribution has (Cauchy–Schwarz), against rounding.
+  return { values, mean, scv, m3: mean > 0 ? Math.max((1 + scv) ** 2, cube / values.length / mean ** 3) : 1 };
 }
 
 export function scaleTable(t: QuantileTable, factor: number): QuantileTable {
-  return { values: t.values.map((v) => v * factor), mean: t.mean * factor, scv: t.scv };
+  return { values: t.values.map((v) => v * factor), mean: t.mean * factor, scv: t.scv, m3: t.m3 };
 }
 
 /** Characters per request at equiprobable quantiles. */
@@ -139,23 +147,28 @@ export class ErlangCache {
   }
 }
 
-/** Waiting time of an M/G/c queue: P(wait > t) ≈ pw · exp(−t / meanIfWait). */
+/**
+ * Waiting time of an M/G/c queue: P(wait > t) ≈ pw · G(t), G the survival of a gamma of mean
+ * meanIfWait and shape `shape` (1: exponential; src/planner/wait-shape.ts).
+ */
 export interface WaitTail {
   pw: number;
   meanIfWait: number;
+  shape: number;
 }
 
-export function mgcWait(c: number, a: number, meanService: number, scv: number, erlang: (c: number, a: number) => number = erlangC): WaitTail | null {
+/** `m3`: the service time's E[S³]/E[S]³; absent, the wait stays exponential. */
+export function mgcWait(c: number, a: number, meanService: number, scv: number, erlang: (c: number, a: number) => number = erlangC, m3 = exponentialM3(scv)): WaitTail | null {
   if (a >= c) return null;
   const pw = erlang(c, a);
   // M/M/c: conditional wait is exponential with mean E[S]/(c−a); Allen–Cunneen scales the
   // mean by (1 + scv)/2 for general service times (Poisson arrivals: ca² = 1).
-  return { pw, meanIfWait: ((meanService / (c - a)) * (1 + scv)) / 2 };
+  return { pw, meanIfWait: ((meanService / (c - a)) * (1 + scv)) / 2, shape: waitShape(a / c, scv, m3) };
 }
 
 export function waitQuantile(tail: WaitTail, q: number): number {
   const p = 1 - q;
-  return tail.pw <= p ? 0 : tail.meanIfWait * Math.log(tail.pw / p);
+  return tail.pw <= p ? 0 : waitSurvivalInverse(p / tail.pw, tail.meanIfWait, tail.shape);
 }
 
 /** q-quantile of wait + S where S is given by its quantile table (bisection on the tail). */
@@ -166,7 +179,7 @@ export function sumQuantile(tail: WaitTail, service: Float64Array, q: number): n
     let s = 0;
     for (let i = 0; i < n; i++) {
       const t = x - (service[i] as number);
-      s += t < 0 ? 1 : tail.pw * Math.exp(-t / tail.meanIfWait);
+      s += t < 0 ? 1 : tail.pw * waitSurvival(t, tail.meanIfWait, tail.shape);
     }
     return s / n;
   };

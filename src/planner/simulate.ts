@@ -4,6 +4,7 @@
 // launch or stop. Within a minute latency is the fleet's state at the minute's load
 // (fleet-load.ts, cached by LoadCache); across minutes unserved requests carry over as FIFO cohorts, so cold starts and overloads show up as real
 // waits. Latencies go into weighted histograms for the month's p95/p99.
+import { waitPoints } from './wait-shape.js';
 import { completionExceed, firstAudioExceed, survival, type FleetLoad } from './fleet-load.js';
 import { LatencyHistogram } from './histogram.js';
 import { Rng } from './rng.js';
@@ -60,12 +61,13 @@ export interface SimResult {
 const SAMPLES = 8;
 const S_SAMPLES = 4;
 /**
- * Equiprobable quantiles of Exp(1), for spreading the wait of a cached load into the histograms.
- * Fine enough that a p95 moves smoothly with the load (with 32, each point held 1/32 of the
- * waiting requests and the p95 jumped from one to the next: +12% for a 0.5% slower engine).
+ * Equiprobable quantiles of the wait of those who wait (mean 1, the load's gamma shape:
+ * waitPoints), for spreading the wait of a cached load into the histograms. Fine enough that a
+ * p95 moves smoothly with the load (with 32, each point held 1/32 of the waiting requests and the
+ * p95 jumped from one to the next: +12% for a 0.5% slower engine).
  */
-const EXP_POINTS = Array.from({ length: 1024 }, (_, i) => -Math.log(1 - (i + 0.5) / 1024));
-/** Stride through the audio table when pairing it with EXP_POINTS (odd: every entry in each run of a power-of-two table). */
+const WAIT_POINTS = 1024;
+/** Stride through the audio table when pairing it with the wait points (odd: every entry in each run of a power-of-two table). */
 const PAIR_STRIDE = 37;
 /** Fluid leftovers below this many requests are rounding, not requests. */
 const EPS_REQUESTS = 1e-6;
@@ -317,7 +319,12 @@ export function simulate(cfg: SimConfig): SimResult {
               let first = 0;
               let slow = load.queued.slowdown;
               if (u2 < load.pw) {
-                wait += load.meanIfWait * Math.log(load.pw / u2);
+                // The wait of those who wait at survival u2/pw, read off the load's stratified points.
+                const points = waitPoints(load.waitShape, WAIT_POINTS);
+                const at = Math.min(WAIT_POINTS - 1, Math.max(0, (1 - u2 / load.pw) * WAIT_POINTS - 0.5));
+                const i0 = Math.floor(at);
+                const i1 = Math.min(WAIT_POINTS - 1, i0 + 1);
+                wait += ((points[i0] as number) + ((points[i1] as number) - (points[i0] as number)) * (at - i0)) * load.meanIfWait;
                 first = load.queued.firstAudioS;
               } else {
                 let acc = load.pw;
@@ -440,14 +447,15 @@ export function simulate(cfg: SimConfig): SimResult {
       for (let i = 0; i < coarse.length; i++) cHist.add((coarse[i] as number) * cls.slowdown * 1000, w / coarse.length);
     }
     if (load.pw > 0) {
-      const w = (weight * load.pw) / EXP_POINTS.length;
+      const points = waitPoints(load.waitShape, WAIT_POINTS);
+      const w = (weight * load.pw) / points.length;
       // Completion = wait + service: each wait quantile is paired with one audio-table entry,
       // striding through the table, so every run of coarse.length consecutive wait quantiles
       // meets every entry once (a stratified sample of the sum, 1,024 points instead of the
       // 1,024 × 64 product).
       const n = coarse.length;
-      for (let j = 0; j < EXP_POINTS.length; j++) {
-        const wait = (EXP_POINTS[j] as number) * load.meanIfWait;
+      for (let j = 0; j < points.length; j++) {
+        const wait = (points[j] as number) * load.meanIfWait;
         if (streamShare > 0) faHist.add((wait + load.queued.firstAudioS) * 1000, w * streamShare);
         cHist.add((wait + (coarse[(j * PAIR_STRIDE) % n] as number) * load.queued.slowdown) * 1000, w);
       }

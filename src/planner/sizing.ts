@@ -83,7 +83,7 @@ export class Unit {
 
   /** The fleet of `gpus` GPUs at `lambda` requests/s; null when it cannot keep up. */
   load(gpus: number, lambda: number): FleetLoad | null {
-    return fleetLoad(this.curve, gpus, lambda, this.audio.mean, this.audio.scv);
+    return fleetLoad(this.curve, gpus, lambda, this.audio.mean, this.audio.scv, this.audio.m3);
   }
 
   /** p95 latencies of a fleet state. */

@@ -69,6 +69,27 @@ for (const [c, rho, cv] of CASES) {
   });
 }
 
+// Requests all alike (one text length: constant service, M/D/1 and M/D/c): an exponential wait
+// with the right mean put p95 25–35% too far out at 30–60% load (issue 14's validation on the
+// embedded engine, whose requests are all alike); the gamma shape from the service's moments
+// (src/planner/wait-shape.ts) is exact for M/D/1.
+for (const [c, rho] of [[1, 0.3], [1, 0.6], [1, 0.9], [4, 0.6], [4, 0.85]] as const) {
+  test(`analytic p95 within 10% of a request-level simulation for constant service: ${c} server(s), utilization ${rho}`, () => {
+    const audio = audioSecondsDistribution({ meanChars: 350, lengthDistribution: { type: 'fixed' }, language: [{ code: 'en', share: 1, charsPerSecond: 15 }] });
+    const service = scaleTable(audio, 0.01);
+    assert.equal(service.scv, 0);
+    const lambda = (rho * c) / service.mean;
+    const des = simulateRequests({ servers: c, lambda, service, firstAudioS: 0.01, requests: 300000, seed: 7 });
+    const tail = mgcWait(c, lambda * service.mean, service.mean, service.scv, erlangC, service.m3)!;
+    within((0.01 + waitQuantile(tail, 0.95)) * 1000, des.p95FirstAudioMs, 0.1, 'p95 first audio');
+    within(sumQuantile(tail, service.values, 0.95) * 1000, des.p95CompletionMs, 0.1, 'p95 completion');
+    // Without the shape (an exponential with the same mean) the first audio is off by more: the case bites.
+    const exponential = { ...tail, shape: 1 };
+    const off = Math.abs((0.01 + waitQuantile(exponential, 0.95)) * 1000 / des.p95FirstAudioMs - 1);
+    if (c === 1 && rho <= 0.6) assert.ok(off > 0.1, `the exponential tail is off by ${(off * 100).toFixed(1)}%`);
+  });
+}
+
 test('the month simulation agrees with the analytic estimate on a stationary load (always-on)', () => {
   const catalog = bundledCatalog();
   const engine = bundledEngines().find((e) => e.engine === 'cosyvoice3-trtllm')!;
