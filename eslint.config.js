@@ -19,4 +19,17 @@ export default tseslint.config(
     files: ['bench/**', 'scripts/**', 'src/cli.ts'],
     rules: { 'no-console': 'off' },
   },
+  {
+    // The studio talks to the service that served it and nothing else (no CDN, no fonts or
+    // scripts from elsewhere): no absolute URLs in its code; its CSP refuses them anyway.
+    files: ['web/src/**'],
+    ignores: ['web/src/api/schema.d.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'Literal[value=/^(https?:)?\\/\\//]', message: 'The studio only calls its own origin: use a path, not a URL.' },
+        { selector: 'TemplateElement[value.raw=/^(https?:)?\\/\\//]', message: 'The studio only calls its own origin: use a path, not a URL.' },
+      ],
+    },
+  },
 );

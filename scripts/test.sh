@@ -6,10 +6,12 @@ cd "$(dirname "$0")/.."
 
 # ffprobe: the tests' independent audio decoder; python3: the CosyVoice3 worker's tests run the
 # real Python worker (standard library only, with a stand-in model); initdb: the PostgreSQL
-# tests start a throwaway cluster (test/helpers/postgres.ts; Debian keeps it off PATH).
+# tests start a throwaway cluster (test/helpers/postgres.ts; Debian keeps it off PATH); chromium:
+# the studio's browser tests (test/ui) drive Debian's Chromium with playwright-core.
 missing=()
 command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if ! command -v initdb >/dev/null 2>&1 && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then missing+=(postgresql); fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing Debian packages the tests need: ${missing[*]}"
@@ -21,7 +23,7 @@ if [ ! -d node_modules ]; then
   npm ci --no-audit --no-fund
 fi
 
-echo "== type-check"; npx tsc -p tsconfig.json
+echo "== type-check"; npx tsc -p tsconfig.json && npx tsc -p web/tsconfig.json && npx tsc -p web/tsconfig.node.json
 echo "== lint"; npx eslint .
 if [ "${1:-}" = "--quick" ]; then
   # A few minutes instead of the full run: every unit test beside its module, the HTTP service

@@ -61,6 +61,7 @@ import type { Principal } from './accounts/principal.js';
 import { createJobs } from './jobs/jobs.js';
 import type { WebhookResolver } from './jobs/webhook.js';
 import { jobRoutes } from './http/jobs.js';
+import { studioRoutes } from './http/studio.js';
 
 export interface BuildOptions {
   /** Use this engine instead of the configured one (tests wrap the real engine). */
@@ -74,6 +75,8 @@ export interface BuildOptions {
   firstKey?: (secret: string, record: KeyRecord) => void;
   /** Resolves job webhook host names (tests map names to chosen addresses; default: DNS). */
   resolveWebhookHost?: WebhookResolver;
+  /** The built studio served at `/` (default: this package's dist/web; tests build one into a temporary folder). */
+  studioRoot?: string;
 }
 
 declare module 'fastify' {
@@ -346,5 +349,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(metricsRoutes, { metrics });
   await app.register(usageRoutes, usageContext);
   await app.register(adminRoutes, { ...context, adminKey: config.adminKey, keys, tenants: tenantPolicies });
+  // The studio (web/, built into dist/web): the page at / and its hashed assets.
+  await app.register(studioRoutes, options.studioRoot === undefined ? {} : { root: options.studioRoot });
   return app;
 }

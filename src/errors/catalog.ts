@@ -30,6 +30,7 @@ export const ERRORS = {
   request_timeout: { status: 408, retryable: true, message: 'The request did not arrive in time (REQUEST_TIMEOUT_MS, HEADERS_TIMEOUT_MS); the connection is closed.' },
   too_many_connections: { status: 429, retryable: true, message: 'This client address has as many connections open as this server allows (MAX_CONNECTIONS_PER_ADDRESS); retry on one of them or after the Retry-After header\'s seconds.' },
   not_found: { status: 404, retryable: false, message: 'No such route.' },
+  studio_not_built: { status: 404, retryable: false, message: 'The studio (the web app at /) is not built: run npm run build.' },
   unknown_voice: { status: 400, retryable: false, message: 'The request names a voice this engine does not have.' },
   unknown_model: { status: 400, retryable: false, message: 'The request names a model this server does not serve.' },
   unsupported_mode: { status: 422, retryable: false, message: 'The engine does not support this synthesis mode.' },

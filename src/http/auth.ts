@@ -25,6 +25,9 @@ export const ROUTE_SCOPES: Readonly<Record<string, RoutePolicy>> = {
   'GET /healthz': 'public',
   'GET /readyz': 'public',
   'GET /openapi.json': 'public',
+  // The studio's page and assets: the page asks for a key and sends it with its API calls.
+  'GET /': 'public',
+  'GET /assets/:file': 'public',
   'POST /v1/tts': 'synthesize',
   'POST /v1/tts/preview-text': 'synthesize',
   'POST /v1/audio/speech': 'synthesize',

@@ -409,6 +409,15 @@ export function hostileCases(): HostileCase[] {
   for (const [label, value] of [['none', ''], ['wrong', 'Bearer not-a-key'], ['basic', 'Basic YWRtaW46YWRtaW4='], ['huge', `Bearer ${'k'.repeat(8000)}`]] as const) {
     cases.push({ name: `keys list authorization:${label}`, method: 'GET', path: '/v1/admin/keys', ...(value === '' ? {} : { headers: { authorization: value } }) });
   }
+  // The studio (src/http/studio.ts): its page, and asset names that are not in the list it read
+  // at start (traversal, encodings, files beside the assets). Unbuilt, both answer 404 studio_not_built.
+  cases.push({ name: 'studio page', method: 'GET', path: '/', success: [200] });
+  cases.push({ name: 'studio page query', method: 'GET', path: '/?file=../../etc/passwd', success: [200] });
+  cases.push(jsonCase('studio POST /', 'POST', '/', {}));
+  for (const raw of ['..%2f..%2fpackage.json', '%2e%2e%2f%2e%2e%2fetc%2fpasswd', '..', '.', '...', 'index.html', '..%2findex.html', 'index.js.map', '%00', '%00.js', 'a'.repeat(300) + '.js', '__proto__', 'constructor', '😀.js', '%ff%fe', 'x.js%3f.css', 'x.js%23', '%5c..%5c..%5cwindows']) {
+    const name = /^[\x21-\x7e]*$/.test(raw) ? raw : encodeURIComponent(raw);
+    cases.push({ name: `studio asset:${name.slice(0, 40)}`, method: 'GET', path: `/assets/${name}` });
+  }
   return cases;
 }
 
