@@ -104,8 +104,6 @@ export function registerUsageAccounting(app: FastifyInstance, ctx: UsageContext)
     observer,
     track: (requestId, owner) => {
       inFlight.set(requestId, owner);
-      // Dropped if its job never settles (it was never admitted).
-      setTimeout(() => inFlight.delete(requestId), 60 * 60_000).unref();
     },
   };
 }
@@ -113,7 +111,11 @@ export function registerUsageAccounting(app: FastifyInstance, ctx: UsageContext)
 export interface UsageAccounting {
   /** Registered on the scheduler: records each settled job that a request or track() announced. */
   readonly observer: SchedulerObserver;
-  /** Announces a scheduler job that no HTTP request made (a long-form job's segment), to be recorded when it settles. */
+  /**
+   * Announces a scheduler job that no HTTP request made (a long-form job's segment), to be
+   * recorded when it settles. Call it once the job is admitted: every admitted job settles, and
+   * settling removes the entry (no timer per segment).
+   */
   track(requestId: string, owner: InFlight): void;
 }
 
