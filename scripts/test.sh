@@ -12,6 +12,8 @@ missing=()
 command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# nginx: test/deploy/nginx.test.ts runs Debian's NGINX on the config `cosyfleet deploy nginx` writes.
+[ -x /usr/sbin/nginx ] || missing+=(nginx)
 if ! command -v initdb >/dev/null 2>&1 && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then missing+=(postgresql); fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing Debian packages the tests need: ${missing[*]}"

@@ -51,7 +51,9 @@ import { registerUsageAccounting, usageRoutes } from './http/usage.js';
 import { ResultCache } from './outputs/result-cache.js';
 import { QuotaGuard } from './accounts/quotas.js';
 import { CostMeter } from './usage/cost-meter.js';
-import { resolveInstancePrice } from './usage/instance-price.js';
+import { readInstanceMetadata, resolveInstancePrice } from './usage/instance-price.js';
+import { registerInstanceLifecycle, type InstanceLifecycle } from './lifecycle/instance-lifecycle.js';
+import type { DrainResult } from './lifecycle/drain.js';
 import { bundledCatalog } from './planner/catalog.js';
 import { KeyService } from './accounts/key-service.js';
 import { TenantPolicyService } from './accounts/tenant-policies.js';
@@ -77,6 +79,11 @@ export interface BuildOptions {
   resolveWebhookHost?: WebhookResolver;
   /** The built studio served at `/` (default: this package's dist/web; tests build one into a temporary folder). */
   studioRoot?: string;
+  /**
+   * A spot interruption or scale-in notice has been drained (src/lifecycle/): server.ts shuts
+   * the process down here. Without it the instance stays drained (readiness red, new work refused).
+   */
+  onInstanceDrained?: (result: DrainResult) => void;
 }
 
 declare module 'fastify' {
@@ -85,6 +92,8 @@ declare module 'fastify' {
     engine: ScheduledEngine;
     lifecycle: Lifecycle;
     metrics: ServiceMetrics;
+    /** Spot and scale-in notices and the drain they start (src/lifecycle/). */
+    instance: InstanceLifecycle;
   }
 }
 
@@ -120,6 +129,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false } },
     return503OnClosing: true,
+    // X-Forwarded-For is believed only from the proxies in TRUST_PROXY (request.ip, the request log).
+    trustProxy: config.trustProxy.length > 0 ? [...config.trustProxy] : false,
     // Timeouts and connection bounds (slow and greedy clients); Fastify's own timeout options
     // are not used with a server factory.
     serverFactory: transportServerFactory(config, {
@@ -177,10 +188,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   const keys = new KeyService(stores.keys, { envKeys: parseEnvKeys(config.apiKeys), adminKey: config.adminKey });
   registerAuth(app, { mode: config.auth, keys });
+  // After auth, so an unauthenticated caller is told 401 whatever the instance's state.
+  const instance = registerInstanceLifecycle(app, { config, logger, metrics, ...(options.onInstanceDrained ? { onDrained: options.onInstanceDrained } : {}) });
+  app.decorate('instance', instance);
   // Per tenant: result cache mode and output retention, falling back to RESULT_CACHE and OUTPUT_RETENTION_DAYS.
   const tenantPolicies = new TenantPolicyService(stores.tenants, { resultCache: config.resultCache, outputRetentionDays: config.outputRetentionDays });
   // Usage, quotas and cost per request (src/http/usage.ts): the node's price from the planner's catalog.
-  const price = await resolveInstancePrice(config, bundledCatalog());
+  const price = await resolveInstancePrice(config, bundledCatalog(), () => readInstanceMetadata(config.imdsEndpoint));
   logger.info({ instanceType: price.instanceType, region: price.region, usdPerHour: price.usdPerHour, source: price.source }, 'instance price for cost per request');
   const meter = new CostMeter(stores.usage, price.usdPerHour, Date.now, (tenant, usd) => metrics.tenantCostUsd.inc({ tenant }, usd));
   const usageContext = { usage: stores.usage, quotas: new QuotaGuard(stores.usage), meter, price, metrics };
@@ -327,14 +341,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       rewriteText: lexicon.rewriteHook(undefined, principal.tenant),
       resolveVoice: voices.resolveVoiceHook(principal.tenant),
       audio,
-      admit: (plan: TextPlan, admission: AdmissionOptions) =>
-        engine.admit(
+      admit: (plan: TextPlan, admission: AdmissionOptions) => {
+        // Every synthesis a request asks for, whichever route: none is admitted while draining.
+        const refused = instance.drain.refusal();
+        if (refused) throw refused;
+        return engine.admit(
           { requestId: plan.requestId, stream: plan.stream, segments: plan.segments.map((text, i) => ({ text, language: plan.language, speed: plan.speeds?.[i] ?? plan.speed })) },
           admission,
-        ),
+        );
+      },
     }),
   };
-  await app.register(healthRoutes, context);
+  await app.register(healthRoutes, { ...context, instance: instance.drain });
   await app.register(catalogRoutes, context);
   await app.register(voiceRoutes, { ...context, voices });
   await app.register(ttsRoutes, context);

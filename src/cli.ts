@@ -18,6 +18,7 @@ Commands:
   bench      Load-test a TTS server (closed/open loop) and write an engine profile for plan (cosyfleet bench --help)
   keys       API keys: create, list, revoke, limits, store by default (cosyfleet keys --help)
   tenants    Tenant policies: result cache mode, output retention (cosyfleet tenants --help)
+  deploy     Stand up what a plan recommends: nginx, aws (CDK), kubernetes (Helm) (cosyfleet deploy --help)
   help       Show this help
 
 Settings (flag / environment variable, default):
@@ -48,6 +49,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./accounts/command.js')).runKeysCommand(rest, process);
     case 'tenants':
       return (await import('./accounts/tenant-command.js')).runTenantsCommand(rest, process);
+    case 'deploy':
+      return (await import('./deploy/command.js')).runDeployCommand(rest, process);
     case 'doctor':
       return (await import('./doctor/command.js')).runDoctorCommand(rest, { env: process.env, stdout: process.stdout });
     case 'help':

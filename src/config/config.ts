@@ -2,6 +2,7 @@
 // validates everything at boot with messages that name the bad setting, and returns a frozen
 // object that is passed down explicitly (no module-level singletons).
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { remoteEngineProblems } from './remote.js';
 import { envKeyProblems } from '../accounts/env-keys.js';
@@ -32,6 +33,8 @@ export interface Config {
   readonly ffmpegPath: string;
   readonly corsOrigins: readonly string[];
   readonly allowedHosts: readonly string[];
+  /** Proxies whose X-Forwarded-For is believed (Fastify's trustProxy); empty = none. */
+  readonly trustProxy: readonly string[];
   readonly storageReconcileMinutes: number;
   readonly objectStore: (typeof OBJECT_STORES)[number];
   /** OBJECT_STORE=s3 only; '' when unset. */
@@ -117,6 +120,12 @@ export interface Config {
   /** A positive decimal, or '' (validated at boot). */
   readonly instancePriceUsdPerHour: string;
   readonly instanceMetadata: 'auto' | 'off';
+  readonly imdsWatch: 'off' | 'auto' | 'on';
+  /** An http:// origin (validated at boot). */
+  readonly imdsEndpoint: string;
+  readonly imdsPollMs: number;
+  readonly imdsNoticeMarginS: number;
+  readonly imdsRebalance: 'unready' | 'drain' | 'report';
   /** Secret: COSYFLEET_API_KEYS as given ('' when unset); parsed by src/accounts/env-keys.ts. */
   readonly apiKeys: string;
   /** Secret: '' when unset. JSON.stringify(config) shows it redacted. */
@@ -182,17 +191,36 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     problems.push(`COSYFLEET_INSTANCE_PRICE=${JSON.stringify(price)}: must be dollars per hour, a positive decimal such as 1.006`);
   }
   problems.push(...objectStoreProblems(out));
+  if (!/^http:\/\/(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/.test(out.imdsEndpoint as string)) {
+    problems.push(`IMDS_ENDPOINT=${JSON.stringify(out.imdsEndpoint)}: must be an http:// origin without a path, such as http://169.254.169.254`);
+  }
+  problems.push(...trustProxyProblems(out.trustProxy as string[]));
   if (out.databaseUrl !== '' && !/^postgres(ql)?:\/\//.test(out.databaseUrl as string)) {
     problems.push('DATABASE_URL=(secret): must be empty (SQLite in DATA_DIR) or a postgres:// or postgresql:// URL');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   out.corsOrigins = Object.freeze([...(out.corsOrigins as string[])]);
+  out.trustProxy = Object.freeze([...(out.trustProxy as string[])]);
   out.workerGpus = Object.freeze([...(out.workerGpus as string[])]);
   out.cosyvoiceSpeakers = Object.freeze([...(out.cosyvoiceSpeakers as string[])]);
   out.openaiSpeechVoices = Object.freeze([...(out.openaiSpeechVoices as string[])]);
   // Not enumerable, so the config's keys stay the settings; JSON.stringify (and pino) call it.
   Object.defineProperty(out, 'toJSON', { enumerable: false, value: () => redacted(out) });
   return Object.freeze(out) as unknown as Config;
+}
+
+/** TRUST_PROXY entries Fastify's proxy-addr would throw on at start: an address, a CIDR range, or a named range. */
+function trustProxyProblems(entries: readonly string[]): string[] {
+  const named = new Set(['loopback', 'linklocal', 'uniquelocal']);
+  return entries
+    .filter((entry) => {
+      if (named.has(entry)) return false;
+      const [address = '', bits, extra] = entry.split('/');
+      const family = isIP(address);
+      if (family === 0 || extra !== undefined) return true;
+      return bits !== undefined && !(/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+    })
+    .map((entry) => `TRUST_PROXY: "${entry}" is not an IP address, a CIDR range (10.0.0.0/8) or one of loopback, linklocal, uniquelocal`);
 }
 
 /** The config with every secret setting that is set replaced by REDACTED. */

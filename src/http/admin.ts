@@ -1,4 +1,4 @@
-// The admin API: worker status and graceful restarts (the web UI's restart button, later).
+// The admin API: worker status and graceful restarts (the studio's Fleet page and its restart buttons).
 // With AUTH=keys every route needs a key with the admin scope (src/http/auth.ts). With AUTH=off
 // every route needs `Authorization: Bearer <COSYFLEET_ADMIN_KEY>` — 401 without it, 403 with a
 // wrong key, compared in constant time over SHA-256 digests (equal length whatever was sent), and
@@ -15,6 +15,8 @@ import type { KeyService } from '../accounts/key-service.js';
 import { keyRoutes } from './api-keys.js';
 import type { TenantPolicyService } from '../accounts/tenant-policies.js';
 import { tenantRoutes } from './tenants.js';
+import { fleetRoutes } from './fleet.js';
+import { healthSchema, schedulerStatsSchema, workersSchema } from './admin-schemas.js';
 
 /** The in-process engine has no worker processes; it shows as one worker with this id. */
 export const IN_PROCESS_WORKER = 'in-process';
@@ -38,6 +40,14 @@ const waitQuery = {
   properties: { wait: { type: 'string', enum: ['true', 'false'], description: 'true: answer when the restart has finished (200) instead of at once (202).' } },
 } as const;
 
+const modeSchema = { type: 'string', enum: ['process', 'thread'] } as const;
+
+/** 202 at once, or 200 with the workers after `?wait=true`; `what` names the worker or the engine. */
+const restartResponses = (what: 'worker' | 'engine') => ({
+  200: { type: 'object', required: [what, 'status', 'data'], properties: { [what]: { type: 'string' }, status: { type: 'string', enum: ['restarted'] }, data: workersSchema } },
+  202: { type: 'object', required: [what, 'status'], properties: { [what]: { type: 'string' }, status: { type: 'string', enum: ['restarting'] } } },
+});
+
 export const adminRoutes: FastifyPluginAsync<AppContext & { adminKey: string; keys: KeyService; tenants: TenantPolicyService }> = async (app, { engine, adminKey, config, keys, tenants }) => {
   // AUTH=keys: the auth hook (auth.ts) lets only keys with the admin scope in. AUTH=off: the
   // admin key, when one is set; without one the admin API does not exist.
@@ -48,7 +58,7 @@ export const adminRoutes: FastifyPluginAsync<AppContext & { adminKey: string; ke
   await app.register(keyRoutes, { keys });
   await app.register(tenantRoutes, { tenants });
   const scheduled = engine as ScheduledEngine;
-  const errors = errorResponses(401, 403, 404, 409);
+  const errors = errorResponses(400, 401, 403, 404, 409);
 
   const workers = (): WorkerInfo[] => {
     const inner = scheduled.inner;
@@ -80,9 +90,17 @@ export const adminRoutes: FastifyPluginAsync<AppContext & { adminKey: string; ke
     ];
   };
 
-  app.get('/v1/admin/workers', { schema: { summary: 'Workers and their state (admin)', tags: ['admin'], response: errors } }, async () => ({
+  const mode = () => (scheduled.inner instanceof ProcessEngine ? 'process' : 'thread');
+  await app.register(fleetRoutes, { engine: scheduled, mode, workers });
+
+  const workersResponse = {
+    type: 'object',
+    required: ['engine', 'mode', 'health', 'scheduler', 'data'],
+    properties: { engine: { type: 'string' }, mode: modeSchema, health: healthSchema, scheduler: schedulerStatsSchema, data: workersSchema },
+  } as const;
+  app.get('/v1/admin/workers', { schema: { summary: 'Workers and their state (admin)', tags: ['admin'], response: { 200: workersResponse, ...errors } } }, async () => ({
     engine: scheduled.capabilities.name,
-    mode: scheduled.inner instanceof ProcessEngine ? 'process' : 'thread',
+    mode: mode(),
     health: scheduled.health(),
     scheduler: scheduled.scheduler.stats(),
     data: workers(),
@@ -90,7 +108,7 @@ export const adminRoutes: FastifyPluginAsync<AppContext & { adminKey: string; ke
 
   app.post<{ Params: { id: string }; Querystring: { wait?: 'true' | 'false' } }>(
     '/v1/admin/workers/:id/restart',
-    { schema: { summary: 'Gracefully replace one worker (admin)', tags: ['admin'], querystring: waitQuery, response: errors } },
+    { schema: { summary: 'Gracefully replace one worker (admin)', tags: ['admin'], querystring: waitQuery, response: { ...restartResponses('worker'), ...errors } } },
     async (request, reply) => {
       const inner = scheduled.inner;
       const { id } = request.params;
@@ -104,7 +122,7 @@ export const adminRoutes: FastifyPluginAsync<AppContext & { adminKey: string; ke
 
   app.post<{ Params: { name: string }; Querystring: { wait?: 'true' | 'false' } }>(
     '/v1/admin/engines/:name/restart',
-    { schema: { summary: 'Gracefully restart the engine: every worker replaced in turn (admin)', tags: ['admin'], querystring: waitQuery, response: errors } },
+    { schema: { summary: 'Gracefully restart the engine: every worker replaced in turn (admin)', tags: ['admin'], querystring: waitQuery, response: { ...restartResponses('engine'), ...errors } } },
     async (request, reply) => {
       const name = scheduled.capabilities.name;
       if (request.params.name !== name) throw new AppError('not_found', `No engine "${request.params.name}"; this server runs "${name}".`);

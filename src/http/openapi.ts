@@ -22,6 +22,7 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         { name: 'lexicon', description: 'Pronunciation lexicon and pronunciation suggestions' },
         { name: 'planner', description: 'Capacity and cost planning' },
         { name: 'health', description: 'Probes' },
+        { name: 'admin', description: 'Operators (a key with the admin scope; with AUTH=off, COSYFLEET_ADMIN_KEY): workers, restarts, the fleet summary, API keys, tenant policies' },
       ],
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },

@@ -169,6 +169,9 @@ export function setAudioHeaders(res: { setHeader(name: string, value: string | n
   res.setHeader('x-segments', plan.segments.length);
   if (plan.warnings.length > 0) res.setHeader('x-warnings', asciiJson(plan.warnings));
   res.setHeader('cache-control', 'no-store');
+  // A reverse proxy of the user's own (nginx honours this header) passes the audio on as it is
+  // made instead of buffering the whole answer; deploy/nginx does it by path as well.
+  res.setHeader('x-accel-buffering', 'no');
 }
 
 /** JSON with every non-ASCII character escaped, so it is a legal header value. */

@@ -1,8 +1,9 @@
 // What this node's instance costs per hour: an explicit price, or the planner's catalog price of
 // COSYFLEET_INSTANCE_TYPE in COSYFLEET_REGION, or (INSTANCE_METADATA=auto) the instance type and
-// region EC2's instance metadata service reports (IMDSv2: a session token first, then the
-// reads; a fixed link-local address, never a user-supplied one).
+// region EC2's instance metadata service reports (IMDSv2 through src/lifecycle/imds-client.ts;
+// IMDS_ENDPOINT, never a user-supplied address).
 import type { Catalog } from '../planner/catalog.js';
+import { IMDS_ENDPOINT, ImdsClient } from '../lifecycle/imds-client.js';
 
 export interface InstancePrice {
   readonly usdPerHour: number | null;
@@ -12,22 +13,14 @@ export interface InstancePrice {
   readonly source: string;
 }
 
-export const IMDS_ORIGIN = 'http://169.254.169.254';
-
 /** Instance type and region from IMDSv2, or null when there is no metadata service (not on EC2). */
-export async function readInstanceMetadata(origin = IMDS_ORIGIN, timeoutMs = 500): Promise<{ instanceType: string; region: string } | null> {
+export async function readInstanceMetadata(origin = IMDS_ENDPOINT, timeoutMs = 500): Promise<{ instanceType: string; region: string } | null> {
   try {
-    const signal = AbortSignal.timeout(timeoutMs);
-    const token = await fetch(`${origin}/latest/api/token`, { method: 'PUT', headers: { 'x-aws-ec2-metadata-token-ttl-seconds': '60' }, signal });
-    if (!token.ok) return null;
-    const headers = { 'x-aws-ec2-metadata-token': await token.text() };
-    const [type, region] = await Promise.all([
-      fetch(`${origin}/latest/meta-data/instance-type`, { headers, signal }),
-      fetch(`${origin}/latest/meta-data/placement/region`, { headers, signal }),
-    ]);
-    if (!type.ok || !region.ok) return null;
-    const instanceType = (await type.text()).trim();
-    const r = (await region.text()).trim();
+    const imds = new ImdsClient({ endpoint: origin, timeoutMs, tokenTtlS: 60 });
+    const [type, region] = await Promise.all([imds.get('/latest/meta-data/instance-type'), imds.get('/latest/meta-data/placement/region')]);
+    if (type.status !== 200 || region.status !== 200) return null;
+    const instanceType = type.body.trim();
+    const r = region.body.trim();
     return /^[a-z0-9.-]{1,40}$/.test(instanceType) && /^[a-z0-9-]{1,30}$/.test(r) ? { instanceType, region: r } : null;
   } catch {
     return null;

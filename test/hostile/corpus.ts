@@ -405,6 +405,14 @@ export function hostileCases(): HostileCase[] {
     cases.push({ name: `keys revoke id:${label}`, method: 'DELETE', path: `/v1/admin/keys/${value}`, headers: admin });
     cases.push({ name: `tenants show tenant:${label}`, method: 'GET', path: `/v1/admin/tenants/${value}`, headers: admin, success: [200] });
     cases.push({ name: `tenants reset tenant:${label}`, method: 'DELETE', path: `/v1/admin/tenants/${value}`, headers: admin, success: [200] });
+    cases.push({ name: `fleet minutes:${label}`, method: 'GET', path: `/v1/admin/fleet?minutes=${value}`, headers: admin });
+    cases.push({ name: `workers restart id:${label}`, method: 'POST', path: `/v1/admin/workers/${value}/restart`, headers: admin });
+  }
+  for (const value of ['1', '15', '60', '0', '61', '-1', '1.5', '1e1', '015', ' 5', 'NaN']) {
+    cases.push({ name: `fleet minutes:${value}`, method: 'GET', path: `/v1/admin/fleet?minutes=${encodeURIComponent(value)}`, headers: admin, success: /^([1-9]|[1-5][0-9]|60)$/.test(value) ? [200] : [] });
+  }
+  for (const [label, value] of [['none', ''], ['wrong', 'Bearer not-a-key'], ['huge', `Bearer ${'k'.repeat(8000)}`]] as const) {
+    cases.push({ name: `fleet authorization:${label}`, method: 'GET', path: '/v1/admin/fleet', ...(value === '' ? {} : { headers: { authorization: value } }) });
   }
   for (const [label, value] of [['none', ''], ['wrong', 'Bearer not-a-key'], ['basic', 'Basic YWRtaW46YWRtaW4='], ['huge', `Bearer ${'k'.repeat(8000)}`]] as const) {
     cases.push({ name: `keys list authorization:${label}`, method: 'GET', path: '/v1/admin/keys', ...(value === '' ? {} : { headers: { authorization: value } }) });

@@ -4,20 +4,17 @@
 // docs/planner.md, "Validation", says what disagrees and why.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { agrees, validatePlanner } from '../../scripts/validate-planner.js';
+import { validatePlanner, within } from '../../scripts/validate-planner.js';
 
 describe('validate:planner', () => {
-  it('agrees(): off by more than the target from the measurement and its whole interval is a disagreement', () => {
-    assert.equal(agrees(100, 100, null, 0.15), true);
-    assert.equal(agrees(114, 100, null, 0.15), true);
-    assert.equal(agrees(116, 100, null, 0.15), false);
-    assert.equal(agrees(84, 100, null, 0.15), false);
-    // The measured p95's own 95% interval widens what counts as agreeing, never more than the target past it.
-    assert.equal(agrees(130, 100, [90, 115], 0.15), true);
-    assert.equal(agrees(133, 100, [90, 115], 0.15), false);
-    assert.equal(agrees(75, 100, [90, 115], 0.15), false);
-    assert.equal(agrees(Infinity, 100, [90, 115], 0.15), false);
-    assert.equal(agrees(100, 0, null, 0.15), false);
+  it('within(): off by more than the target from the (luck-adjusted) measurement is a disagreement', () => {
+    assert.equal(within(100, 100, 0.15), true);
+    assert.equal(within(114, 100, 0.15), true);
+    assert.equal(within(116, 100, 0.15), false);
+    assert.equal(within(84, 100, 0.15), false);
+    assert.equal(within(Infinity, 100, 0.15), false);
+    assert.equal(within(100, NaN, 0.15), false);
+    assert.equal(within(100, 0, 0.15), false);
   });
 
   it('measures, predicts and replays every load at its tiny size, and reports both sides', async () => {
@@ -33,11 +30,15 @@ describe('validate:planner', () => {
       assert.ok(Number.isFinite(r.predicted) && r.predicted > 0, `${r.what} predicted ${r.predicted}`);
       assert.ok(Number.isFinite(r.measured) && r.measured > 0, `${r.what} measured ${r.measured}`);
       assert.ok(r.speed > 0 && Number.isFinite(r.speed), `${r.what}: the engine's speed was read from the server (${r.speed})`);
+      // The replay's luck is the model run on that replay's arrivals: a positive factor wherever
+      // the model has a steady state.
+      if (r.load < 0.9) assert.ok(r.luck > 0 && Number.isFinite(r.luck) && r.adjusted > 0, `${r.load} ${r.what}: luck ${r.luck}`);
     }
     // The planner's latencies grow with load.
     const fa = rows.filter((r) => r.what === 'p95 first audio (ms)').map((r) => r.predicted);
     assert.ok(fa[0]! < fa[1]! && fa[1]! < fa[2]!, `predicted first audio by load: ${fa.join(', ')}`);
     assert.match(report, /\| load \| rate \/s \| engine speed \| measure \| predicted \|/);
+    assert.match(report, /replay's luck/);
     assert.ok(log.some((l) => l.startsWith('measuring the espeak profile')));
   });
 });

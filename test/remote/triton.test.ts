@@ -242,7 +242,7 @@ describe('triton: voices that share a transcript', () => {
         assert.equal(err.status, 409);
         assert.equal(err.param, 'voice');
         assert.match(err.message, /same transcript as voice "voice_enrolmentspk0001" \(version 1\)/);
-        assert.match(err.message, /transcript of its own.*restart the Triton server/);
+        assert.match(err.message, /transcript of its own.*restart every Triton server/);
         return true;
       });
       const { samples, error } = await collectUntilError(engine, speakAs(second));

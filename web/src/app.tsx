@@ -4,25 +4,20 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError, createApi, type EngineInfo } from './api/client.js';
 import { HTML_LANG, I18nContext, initialLanguage, makeI18n, rememberLanguage, type UiLanguage } from './i18n/i18n.js';
 import { storedKey, storeKey } from './key.js';
-import { Coming, type ComingPage } from './pages/coming.js';
+import { CostPage } from './pages/cost.js';
+import { FleetPage } from './pages/fleet.js';
 import { HistoryPage } from './pages/history.js';
 import { KeyPrompt } from './pages/key-prompt.js';
 import { LexiconPage } from './pages/lexicon.js';
 import { SpeakPage } from './pages/speak.js';
+import { VoicesPage } from './pages/voices.js';
 
-type PageId = 'speak' | 'lexicon' | 'history' | ComingPage;
-const PAGES: readonly { id: PageId; ready: boolean }[] = [
-  { id: 'speak', ready: true },
-  { id: 'voices', ready: false },
-  { id: 'lexicon', ready: true },
-  { id: 'history', ready: true },
-  { id: 'fleet', ready: false },
-  { id: 'cost', ready: false },
-];
+const PAGES = ['speak', 'voices', 'lexicon', 'history', 'fleet', 'cost'] as const;
+type PageId = (typeof PAGES)[number];
 
 function pageFromHash(): PageId {
   const name = /^#\/([a-z]+)/.exec(location.hash)?.[1];
-  return PAGES.find((p) => p.id === name)?.id ?? 'speak';
+  return PAGES.find((p) => p === name) ?? 'speak';
 }
 
 type Auth = { state: 'checking' } | { state: 'ok' } | { state: 'needed'; problem: string | null } | { state: 'unreachable'; problem: string };
@@ -103,9 +98,11 @@ export function App() {
   else if (auth.state === 'unreachable') content = <p class="problem" role="alert">{t('app.loadFailed', { message: auth.problem })}</p>;
   else if (auth.state === 'checking') content = null;
   else if (page === 'speak') content = <SpeakPage api={api} engine={engine} />;
+  else if (page === 'voices') content = <VoicesPage api={api} />;
   else if (page === 'lexicon') content = <LexiconPage api={api} engine={engine} />;
   else if (page === 'history') content = <HistoryPage api={api} />;
-  else content = <Coming page={page} />;
+  else if (page === 'cost') content = <CostPage api={api} />;
+  else content = <FleetPage tabKey={key} />;
 
   return (
     <I18nContext.Provider value={i18n}>
@@ -120,10 +117,9 @@ export function App() {
         <nav aria-label={t('nav.label')}>
           <ul>
             {PAGES.map((p) => (
-              <li key={p.id}>
-                <a href={`#/${p.id}`} aria-current={page === p.id ? 'page' : undefined}>
-                  {t(`nav.${p.id}`)}
-                  {!p.ready && <span class="badge">{t('nav.coming')}</span>}
+              <li key={p}>
+                <a href={`#/${p}`} aria-current={page === p ? 'page' : undefined}>
+                  {t(`nav.${p}`)}
                 </a>
               </li>
             ))}

@@ -63,7 +63,8 @@ export class TritonEngine extends RemoteEngine {
   readonly capabilities: EngineCapabilities;
   private readonly client: TritonClient;
   /**
-   * Speaker-cache key -> the voice it belongs to on this server. Per engine (one Triton server);
+   * Speaker-cache key -> the voice it belongs to on these servers. Per engine (one Triton server,
+   * or several behind one name: the map covers everything this engine sent to any of them);
    * claimed synchronously just before a segment is sent, so concurrent requests cannot both claim
    * a key. Kept for the engine's life: Triton keeps its cache until it restarts, and cosyfleet
    * cannot see that (nor what other clients or an earlier cosyfleet process sent).
@@ -141,7 +142,7 @@ export class TritonEngine extends RemoteEngine {
         : `voice "${other.id}" (version ${other.version}), already sent to this Triton server`;
     const fix = other.preset
       ? `Give "${prompt.id}" a transcript of its own (any difference, even punctuation, is a separate cache entry).`
-      : `Give "${prompt.id}" a transcript of its own (any difference, even punctuation, is a separate cache entry), or restart the Triton server to clear its cache and then restart cosyfleet.`;
+      : `Give "${prompt.id}" a transcript of its own (any difference, even punctuation, is a separate cache entry), or restart every Triton server to clear their caches and then restart cosyfleet.`;
     throw new AppError(
       'voice_transcript_conflict',
       `Voice "${prompt.id}" (version ${prompt.version}) has the same transcript as ${holder}; the Triton cosyvoice3 model caches prompts by transcript alone and would answer with that voice's recording. ${fix}`,

@@ -66,6 +66,24 @@ describe('remote wire formats', () => {
     assert.throws(() => parseGrpcTarget('gpu-box:70000'), /port/);
   });
 
+  it('gRPC targets with several servers: dns:/// names and ipv4:/ipv6: lists, each address checked', () => {
+    assert.deepEqual(parseGrpcTarget('dns:///triton.tts.svc.cluster.local:8001'), { address: 'dns:///triton.tts.svc.cluster.local:8001', tls: false, display: 'dns:///triton.tts.svc.cluster.local:8001' });
+    assert.deepEqual(parseGrpcTarget(' ipv4:127.0.0.1:8001,127.0.0.2:8001 '), { address: 'ipv4:127.0.0.1:8001,127.0.0.2:8001', tls: false, display: 'ipv4:127.0.0.1:8001,127.0.0.2:8001' });
+    assert.equal(parseGrpcTarget('ipv6:[::1]:8001,[fe80::2]:9000').address, 'ipv6:[::1]:8001,[fe80::2]:9000');
+    // Ordinary host:port input is as strict as before.
+    assert.throws(() => parseGrpcTarget('gpu-a:8001,gpu-b:8001'), /host:port/);
+    assert.throws(() => parseGrpcTarget('dns://8.8.8.8/gpu-box:8001'), /host:port/);
+    assert.throws(() => parseGrpcTarget('dns:///gpu-box'), /host:port/);
+    assert.throws(() => parseGrpcTarget('dns:///gpu-box:0'), /port/);
+    assert.throws(() => parseGrpcTarget('ipv4:127.0.0.1'), /a\.b\.c\.d:port/);
+    assert.throws(() => parseGrpcTarget('ipv4:127.0.0.1:8001,'), /a\.b\.c\.d:port/);
+    assert.throws(() => parseGrpcTarget('ipv4:127.0.0.1:8001,gpu-b:8001'), /"gpu-b:8001"/);
+    assert.throws(() => parseGrpcTarget('ipv4:300.0.0.1:8001'), /a\.b\.c\.d:port/);
+    assert.throws(() => parseGrpcTarget('ipv4:127.0.0.1:70000'), /port/);
+    assert.throws(() => parseGrpcTarget('ipv6:::1:8001'), /\[addr\]:port/);
+    assert.throws(() => parseGrpcTarget('ipv6:[127.0.0.1]:8001'), /\[addr\]:port/);
+  });
+
   it('messages from a remote lose secrets and control characters', () => {
     assert.equal(scrub('bad key sk-abc123456 in\nrequest', ['sk-abc123456']), 'bad key [redacted] in request');
     assert.equal(scrub('x'.repeat(400)).length, 301);

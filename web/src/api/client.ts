@@ -1,15 +1,16 @@
 // The studio's calls to the service, typed by schema.d.ts (generated from the service's OpenAPI
 // document: npm run api:types). Same origin only; the API key, when there is one, goes as a
 // Bearer header. Every failure becomes an ApiError carrying the server's catalog code and message.
-import type { components, paths } from './schema';
+import type { components, paths } from './schema.js';
 
-type Method = 'get' | 'post' | 'put' | 'delete';
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 type Operation<P extends keyof paths, M extends Method> = paths[P][M];
 type JsonOk<O, S extends number = 200> = O extends { responses: { [K in S]: { content: { 'application/json': infer T } } } } ? T : never;
 type Query<O> = O extends { parameters: { query?: infer Q } } ? NonNullable<Q> : never;
 /** The document's routes with an `{id}` in them. */
 type IdPath = { [P in keyof paths]: P extends `${string}{id}${string}` ? P : never }[keyof paths];
 type JsonBody<O> = O extends { requestBody?: { content: { 'application/json': infer B } } } ? B : never;
+type FormBody<O> = O extends { requestBody?: { content: { 'multipart/form-data': infer B } } } ? B : never;
 
 export type TtsBody = JsonBody<Operation<'/v1/tts', 'post'>>;
 export type PreviewResult = JsonOk<Operation<'/v1/tts/preview-text', 'post'>>;
@@ -25,6 +26,12 @@ export type LexiconLanguage = NonNullable<LexiconBody['language']>;
 export type OutputPage = JsonOk<Operation<'/v1/outputs', 'get'>>;
 export type StoredOutput = NonNullable<OutputPage['data']>[number];
 type OutputQuery = Query<Operation<'/v1/outputs', 'get'>>;
+export type PronounceQuery = Query<Operation<'/v1/pronounce', 'get'>>;
+export type PronounceResult = JsonOk<Operation<'/v1/pronounce', 'get'>>;
+export type PlanResult = JsonOk<Operation<'/v1/plan', 'post'>>;
+export type VoicePatch = JsonBody<Operation<'/v1/voices/{id}', 'patch'>>;
+/** POST /v1/voices' form fields; `audio` is the file (a Blob here, a file part on the wire). */
+export type VoiceForm = Omit<FormBody<Operation<'/v1/voices', 'post'>>, 'audio'> & { audio: Blob; filename: string };
 
 /** One entry of the X-Warnings header (and of a preview's warnings). */
 export interface ServerWarning {
@@ -45,7 +52,8 @@ export class ApiError extends Error {
   }
 }
 
-async function toApiError(res: Response): Promise<ApiError> {
+/** A failed response as an ApiError: the service's catalog code and message, or the status when it is not the service's JSON. */
+export async function toApiError(res: Response): Promise<ApiError> {
   try {
     const body = (await res.json()) as Partial<ErrorBody>;
     const error = body.error;
@@ -94,6 +102,18 @@ export interface Api {
    */
   outputAudio(id: string): Promise<Blob>;
   deleteOutput(id: string): Promise<void>;
+  /** GET /v1/pronounce: the readings of a word or of each character of a Han run. */
+  pronounce(query: PronounceQuery, signal?: AbortSignal): Promise<PronounceResult>;
+  /** POST /v1/plan: the planner's JSON answer for a workload (validated by the planner, field by field). */
+  plan(workload: unknown, signal?: AbortSignal): Promise<PlanResult>;
+  /** The same plan as the standalone HTML report `cosyfleet plan --format html` writes. */
+  planReport(workload: unknown, signal?: AbortSignal): Promise<Blob>;
+  /** POST /v1/voices as multipart/form-data. */
+  createVoice(form: VoiceForm): Promise<Voice>;
+  /** A library voice's normalized recording (GET /v1/voices/{id}/audio with the key, as a blob). */
+  voiceAudio(id: string): Promise<Blob>;
+  updateVoice(id: string, patch: VoicePatch): Promise<Voice>;
+  deleteVoice(id: string): Promise<void>;
 }
 
 export function createApi(options: ApiOptions): Api {
@@ -119,7 +139,14 @@ export function createApi(options: ApiOptions): Api {
   }
   const post = (path: keyof paths, body: unknown, signal?: AbortSignal) =>
     call(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), ...(signal ? { signal } : {}) });
-  const withId = (method: 'PUT' | 'DELETE' | 'GET', path: IdPath, id: string, body?: unknown) =>
+  const planInit = (workload: unknown, format: 'json' | 'html', signal?: AbortSignal): CallInit => ({
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(workload),
+    query: { format },
+    ...(signal ? { signal } : {}),
+  });
+  const withId = (method: 'PUT' | 'PATCH' | 'DELETE' | 'GET', path: IdPath, id: string, body?: unknown) =>
     call(path, { method, id, ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }) });
 
   return {
@@ -132,8 +159,20 @@ export function createApi(options: ApiOptions): Api {
     createLexicon: async (body) => (await (await post('/v1/lexicon', body)).json()) as JsonOk<Operation<'/v1/lexicon', 'post'>, 201>,
     replaceLexicon: async (id, body) => (await (await withId('PUT', '/v1/lexicon/{id}', id, body)).json()) as JsonOk<Operation<'/v1/lexicon/{id}', 'put'>>,
     deleteLexicon: async (id) => void (await withId('DELETE', '/v1/lexicon/{id}', id)),
+    pronounce: async (query, signal) => (await (await call('/v1/pronounce', { query, ...(signal ? { signal } : {}) })).json()) as PronounceResult,
+    plan: async (workload, signal) => (await (await call('/v1/plan', planInit(workload, 'json', signal))).json()) as PlanResult,
+    planReport: async (workload, signal) => (await call('/v1/plan', planInit(workload, 'html', signal))).blob(),
     outputs: async (query = {}) => (await (await call('/v1/outputs', { query })).json()) as OutputPage,
     outputAudio: async (id) => (await withId('GET', '/v1/outputs/{id}/audio', id)).blob(),
     deleteOutput: async (id) => void (await withId('DELETE', '/v1/outputs/{id}', id)),
+    createVoice: async ({ audio, filename, ...fields }) => {
+      const form = new FormData();
+      for (const [name, value] of Object.entries(fields)) if (value !== undefined) form.append(name, value);
+      form.append('audio', audio, filename);
+      return (await (await call('/v1/voices', { method: 'POST', body: form })).json()) as JsonOk<Operation<'/v1/voices', 'post'>, 201>;
+    },
+    voiceAudio: async (id) => (await withId('GET', '/v1/voices/{id}/audio', id)).blob(),
+    updateVoice: async (id, patch) => (await (await withId('PATCH', '/v1/voices/{id}', id, patch)).json()) as JsonOk<Operation<'/v1/voices/{id}', 'patch'>>,
+    deleteVoice: async (id) => void (await withId('DELETE', '/v1/voices/{id}', id)),
   };
 }

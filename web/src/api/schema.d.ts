@@ -103,6 +103,1427 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/engines/{name}/restart": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Gracefully restart the engine: every worker replaced in turn (admin) */
+        post: {
+            parameters: {
+                query?: {
+                    /** @description true: answer when the restart has finished (200) instead of at once (202). */
+                    wait?: "true" | "false";
+                };
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                active: number;
+                                concurrency: number;
+                                device: {
+                                    cudaVisibleDevices: string | null;
+                                    fp16: boolean;
+                                } | null;
+                                /** @description Failed segments by the code the worker gave (`bad_audio`, `out_of_memory`, …). */
+                                failures: {
+                                    [key: string]: number;
+                                };
+                                /** @description Worker id (`w0-3`: slot 0, its third process), or `in-process` in thread mode. */
+                                id: string;
+                                /** @description Segments the worker finished. */
+                                jobsDone: number;
+                                jobsFailed: number;
+                                memory: {
+                                    /** @description GPU memory of the process (nvidia-smi); null without a GPU. */
+                                    gpuBytes: number | null;
+                                    gpuLastJob: {
+                                        allocatedBytes: number;
+                                        peakBytes: number;
+                                        reservedBytes: number;
+                                    } | null;
+                                    rssBytes: number | null;
+                                };
+                                pid: number | null;
+                                ready: boolean;
+                                /** @description Earlier workers of this slot that were replaced, newest first: when and why (admin, crash, recycle_jobs, recycle_rss, …). */
+                                restarts: {
+                                    at: string;
+                                    reason: string;
+                                    worker: string;
+                                }[];
+                                /** @description Why the supervisor is replacing this worker, when it is. */
+                                retiring: string | null;
+                                rtf: {
+                                    baseline: number | null;
+                                    current: number | null;
+                                };
+                                sessions: number | null;
+                                slot: number;
+                                startedAt: string;
+                                /** @description starting, ready, draining, stopping or exited. */
+                                state: string;
+                                uptimeSeconds: number;
+                                warnings: {
+                                    at: string;
+                                    code: string;
+                                    message: string;
+                                }[];
+                            }[];
+                            engine: string;
+                            /** @enum {string} */
+                            status: "restarted";
+                        };
+                    };
+                };
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            engine: string;
+                            /** @enum {string} */
+                            status: "restarting";
+                        };
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Error */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/fleet": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The fleet at a glance: workers, readiness, the queue and the last minutes of admission and 429s (admin) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Minutes of history, 1–60 (default 15). */
+                    minutes?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description When this answer was made (ISO 8601). */
+                            at: string;
+                            engine: string;
+                            /** @description One entry per minute, oldest first; the last is the current minute, still counting. */
+                            minutes: {
+                                /** @description Jobs admitted. */
+                                admitted: number;
+                                /** @description Segments waiting: the most at any moment of the minute, and at its end. */
+                                queue: {
+                                    last: number;
+                                    max: number;
+                                };
+                                /** @description Requests refused at admission with 429, by reason. */
+                                rejected: {
+                                    overloaded: number;
+                                    queue_full: number;
+                                };
+                                start: string;
+                            }[];
+                            /** @enum {string} */
+                            mode: "process" | "thread";
+                            queue: {
+                                activeJobs: number;
+                                running: number;
+                                slots: number;
+                                /** @description Segments waiting for an engine slot now, by priority. */
+                                waiting: {
+                                    batch: number;
+                                    interactive: number;
+                                };
+                            };
+                            /** @description What GET /readyz answers now (ready: its 200), and why not. */
+                            readiness: {
+                                detail: string | null;
+                                ready: boolean;
+                            };
+                            workers: {
+                                active: number;
+                                concurrency: number;
+                                device: {
+                                    cudaVisibleDevices: string | null;
+                                    fp16: boolean;
+                                } | null;
+                                /** @description Failed segments by the code the worker gave (`bad_audio`, `out_of_memory`, …). */
+                                failures: {
+                                    [key: string]: number;
+                                };
+                                /** @description Worker id (`w0-3`: slot 0, its third process), or `in-process` in thread mode. */
+                                id: string;
+                                /** @description Segments the worker finished. */
+                                jobsDone: number;
+                                jobsFailed: number;
+                                memory: {
+                                    /** @description GPU memory of the process (nvidia-smi); null without a GPU. */
+                                    gpuBytes: number | null;
+                                    gpuLastJob: {
+                                        allocatedBytes: number;
+                                        peakBytes: number;
+                                        reservedBytes: number;
+                                    } | null;
+                                    rssBytes: number | null;
+                                };
+                                pid: number | null;
+                                ready: boolean;
+                                /** @description Earlier workers of this slot that were replaced, newest first: when and why (admin, crash, recycle_jobs, recycle_rss, …). */
+                                restarts: {
+                                    at: string;
+                                    reason: string;
+                                    worker: string;
+                                }[];
+                                /** @description Why the supervisor is replacing this worker, when it is. */
+                                retiring: string | null;
+                                rtf: {
+                                    baseline: number | null;
+                                    current: number | null;
+                                };
+                                sessions: number | null;
+                                slot: number;
+                                startedAt: string;
+                                /** @description starting, ready, draining, stopping or exited. */
+                                state: string;
+                                uptimeSeconds: number;
+                                warnings: {
+                                    at: string;
+                                    code: string;
+                                    message: string;
+                                }[];
+                            }[];
+                        };
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** API keys, revoked ones included (admin); never their secrets */
+        get: {
+            parameters: {
+                query?: {
+                    tenant?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data?: {
+                                createdAt?: string;
+                                id?: string;
+                                /** @description Updated at most once a minute. */
+                                lastUsedAt?: string | null;
+                                limits?: {
+                                    [key: string]: number | null;
+                                };
+                                name?: string;
+                                /** @description The start of the secret, to tell keys apart. */
+                                prefix?: string;
+                                revokedAt?: string | null;
+                                scopes?: ("synthesize" | "voices" | "usage" | "admin")[];
+                                /** @description Synthesis requests that do not send `store` are stored. */
+                                storeByDefault?: boolean;
+                                tenant?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create an API key (admin); the answer holds the secret, shown only this once */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Per-key limits; null or absent = unlimited. */
+                        limits?: {
+                            audioSecondsPerDay?: number | null;
+                            audioSecondsPerMonth?: number | null;
+                            charactersPerDay?: number | null;
+                            charactersPerMonth?: number | null;
+                            concurrentRequests?: number | null;
+                            requestsPerMinute?: number | null;
+                        };
+                        name: string;
+                        /** @description Of synthesize, voices, usage, admin (synth is synthesize). */
+                        scopes: string[];
+                        /** @description Store the audio of this key's synthesis requests that do not send `store` (`"store": false` still opts out). Default: false. */
+                        storeByDefault?: boolean;
+                        /** @description Default: `default`. */
+                        tenant?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            createdAt?: string;
+                            id?: string;
+                            key?: string;
+                            /** @description Updated at most once a minute. */
+                            lastUsedAt?: string | null;
+                            limits?: {
+                                [key: string]: number | null;
+                            };
+                            name?: string;
+                            /** @description The start of the secret, to tell keys apart. */
+                            prefix?: string;
+                            revokedAt?: string | null;
+                            scopes?: ("synthesize" | "voices" | "usage" | "admin")[];
+                            /** @description Synthesis requests that do not send `store` are stored. */
+                            storeByDefault?: boolean;
+                            tenant?: string;
+                        };
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One API key (admin) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            createdAt?: string;
+                            id?: string;
+                            /** @description Updated at most once a minute. */
+                            lastUsedAt?: string | null;
+                            limits?: {
+                                [key: string]: number | null;
+                            };
+                            name?: string;
+                            /** @description The start of the secret, to tell keys apart. */
+                            prefix?: string;
+                            revokedAt?: string | null;
+                            scopes?: ("synthesize" | "voices" | "usage" | "admin")[];
+                            /** @description Synthesis requests that do not send `store` are stored. */
+                            storeByDefault?: boolean;
+                            tenant?: string;
+                        };
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Revoke an API key (admin): it stops working at once on every node */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            createdAt?: string;
+                            id?: string;
+                            /** @description Updated at most once a minute. */
+                            lastUsedAt?: string | null;
+                            limits?: {
+                                [key: string]: number | null;
+                            };
+                            name?: string;
+                            /** @description The start of the secret, to tell keys apart. */
+                            prefix?: string;
+                            revokedAt?: string | null;
+                            scopes?: ("synthesize" | "voices" | "usage" | "admin")[];
+                            /** @description Synthesis requests that do not send `store` are stored. */
+                            storeByDefault?: boolean;
+                            tenant?: string;
+                        };
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change a key's limits and store-by-default (admin); what the body leaves out stays */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Per-key limits; null or absent = unlimited. */
+                        limits?: {
+                            audioSecondsPerDay?: number | null;
+                            audioSecondsPerMonth?: number | null;
+                            charactersPerDay?: number | null;
+                            charactersPerMonth?: number | null;
+                            concurrentRequests?: number | null;
+                            requestsPerMinute?: number | null;
+                        };
+                        /** @description Store the audio of this key's synthesis requests that do not send `store` (`"store": false` still opts out). Default: false. */
+                        storeByDefault?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            createdAt?: string;
+                            id?: string;
+                            /** @description Updated at most once a minute. */
+                            lastUsedAt?: string | null;
+                            limits?: {
+                                [key: string]: number | null;
+                            };
+                            name?: string;
+                            /** @description The start of the secret, to tell keys apart. */
+                            prefix?: string;
+                            revokedAt?: string | null;
+                            scopes?: ("synthesize" | "voices" | "usage" | "admin")[];
+                            /** @description Synthesis requests that do not send `store` are stored. */
+                            storeByDefault?: boolean;
+                            tenant?: string;
+                        };
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/v1/admin/tenants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Tenants with a policy of their own (admin) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data?: {
+                                /** @description The server's settings the null fields fall back to. */
+                                defaults?: {
+                                    outputRetentionDays?: number;
+                                    /** @enum {string} */
+                                    resultCache?: "off" | "seeded" | "always";
+                                };
+                                /** @description What applies to the tenant's requests. */
+                                effective?: {
+                                    outputRetentionDays?: number;
+                                    /** @enum {string} */
+                                    resultCache?: "off" | "seeded" | "always";
+                                };
+                                /** @description Stored (0 = kept until deleted); null: the server's OUTPUT_RETENTION_DAYS. */
+                                outputRetentionDays?: number | null;
+                                /**
+                                 * @description Stored; null: the server's RESULT_CACHE.
+                                 * @enum {string|null}
+                                 */
+                                resultCache?: "off" | "seeded" | "always" | null;
+                                tenant?: string;
+                                /** @description When the policy was last set; null when the tenant has none. */
+                                updatedAt?: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/tenants/{tenant}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A tenant's policy: what it stored, the server's settings, what applies (admin) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Lower-case letters, digits, `-` and `_`, 1–64 characters. */
+                    tenant: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The server's settings the null fields fall back to. */
+                            defaults?: {
+                                outputRetentionDays?: number;
+                                /** @enum {string} */
+                                resultCache?: "off" | "seeded" | "always";
+                            };
+                            /** @description What applies to the tenant's requests. */
+                            effective?: {
+                                outputRetentionDays?: number;
+                                /** @enum {string} */
+                                resultCache?: "off" | "seeded" | "always";
+                            };
+                            /** @description Stored (0 = kept until deleted); null: the server's OUTPUT_RETENTION_DAYS. */
+                            outputRetentionDays?: number | null;
+                            /**
+                             * @description Stored; null: the server's RESULT_CACHE.
+                             * @enum {string|null}
+                             */
+                            resultCache?: "off" | "seeded" | "always" | null;
+                            tenant?: string;
+                            /** @description When the policy was last set; null when the tenant has none. */
+                            updatedAt?: string | null;
+                        };
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        /** Set a tenant's policy (admin); fields left out keep their value, null returns one to the server's setting */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Lower-case letters, digits, `-` and `_`, 1–64 characters. */
+                    tenant: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Days until a new stored output expires (0 = kept until deleted); null: the server's OUTPUT_RETENTION_DAYS. */
+                        outputRetentionDays?: number | null;
+                        /**
+                         * @description off, seeded or always; null: the server's RESULT_CACHE.
+                         * @enum {string|null}
+                         */
+                        resultCache?: "off" | "seeded" | "always" | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The server's settings the null fields fall back to. */
+                            defaults?: {
+                                outputRetentionDays?: number;
+                                /** @enum {string} */
+                                resultCache?: "off" | "seeded" | "always";
+                            };
+                            /** @description What applies to the tenant's requests. */
+                            effective?: {
+                                outputRetentionDays?: number;
+                                /** @enum {string} */
+                                resultCache?: "off" | "seeded" | "always";
+                            };
+                            /** @description Stored (0 = kept until deleted); null: the server's OUTPUT_RETENTION_DAYS. */
+                            outputRetentionDays?: number | null;
+                            /**
+                             * @description Stored; null: the server's RESULT_CACHE.
+                             * @enum {string|null}
+                             */
+                            resultCache?: "off" | "seeded" | "always" | null;
+                            tenant?: string;
+                            /** @description When the policy was last set; null when the tenant has none. */
+                            updatedAt?: string | null;
+                        };
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Remove a tenant's policy: it follows the server's settings again (admin) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Lower-case letters, digits, `-` and `_`, 1–64 characters. */
+                    tenant: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The server's settings the null fields fall back to. */
+                            defaults?: {
+                                outputRetentionDays?: number;
+                                /** @enum {string} */
+                                resultCache?: "off" | "seeded" | "always";
+                            };
+                            /** @description What applies to the tenant's requests. */
+                            effective?: {
+                                outputRetentionDays?: number;
+                                /** @enum {string} */
+                                resultCache?: "off" | "seeded" | "always";
+                            };
+                            /** @description Stored (0 = kept until deleted); null: the server's OUTPUT_RETENTION_DAYS. */
+                            outputRetentionDays?: number | null;
+                            /**
+                             * @description Stored; null: the server's RESULT_CACHE.
+                             * @enum {string|null}
+                             */
+                            resultCache?: "off" | "seeded" | "always" | null;
+                            tenant?: string;
+                            /** @description When the policy was last set; null when the tenant has none. */
+                            updatedAt?: string | null;
+                        };
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/workers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Workers and their state (admin) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                active: number;
+                                concurrency: number;
+                                device: {
+                                    cudaVisibleDevices: string | null;
+                                    fp16: boolean;
+                                } | null;
+                                /** @description Failed segments by the code the worker gave (`bad_audio`, `out_of_memory`, …). */
+                                failures: {
+                                    [key: string]: number;
+                                };
+                                /** @description Worker id (`w0-3`: slot 0, its third process), or `in-process` in thread mode. */
+                                id: string;
+                                /** @description Segments the worker finished. */
+                                jobsDone: number;
+                                jobsFailed: number;
+                                memory: {
+                                    /** @description GPU memory of the process (nvidia-smi); null without a GPU. */
+                                    gpuBytes: number | null;
+                                    gpuLastJob: {
+                                        allocatedBytes: number;
+                                        peakBytes: number;
+                                        reservedBytes: number;
+                                    } | null;
+                                    rssBytes: number | null;
+                                };
+                                pid: number | null;
+                                ready: boolean;
+                                /** @description Earlier workers of this slot that were replaced, newest first: when and why (admin, crash, recycle_jobs, recycle_rss, …). */
+                                restarts: {
+                                    at: string;
+                                    reason: string;
+                                    worker: string;
+                                }[];
+                                /** @description Why the supervisor is replacing this worker, when it is. */
+                                retiring: string | null;
+                                rtf: {
+                                    baseline: number | null;
+                                    current: number | null;
+                                };
+                                sessions: number | null;
+                                slot: number;
+                                startedAt: string;
+                                /** @description starting, ready, draining, stopping or exited. */
+                                state: string;
+                                uptimeSeconds: number;
+                                warnings: {
+                                    at: string;
+                                    code: string;
+                                    message: string;
+                                }[];
+                            }[];
+                            engine: string;
+                            health: {
+                                detail?: string;
+                                ready: boolean;
+                            };
+                            /** @enum {string} */
+                            mode: "process" | "thread";
+                            scheduler: {
+                                activeJobs: number;
+                                batches: number;
+                                estimator: {
+                                    overheadMs: number;
+                                    rtf: number;
+                                    samples: number;
+                                    secondsPerChar: {
+                                        dense: number;
+                                        spaced: number;
+                                    };
+                                };
+                                lookahead: {
+                                    queued: number;
+                                    running: number;
+                                };
+                                outcomes: {
+                                    cancelled: number;
+                                    completed: number;
+                                    expired: number;
+                                    failed: number;
+                                    truncated: number;
+                                };
+                                preemptions: number;
+                                /** @description Segments waiting for a slot, by priority. */
+                                queued: {
+                                    batch: number;
+                                    interactive: number;
+                                };
+                                /** @description Requests refused at admission (429) since start. */
+                                rejected: {
+                                    overloaded: number;
+                                    queue_full: number;
+                                };
+                                retries: number;
+                                running: number;
+                                /** @description Engine calls that may run at once. */
+                                slots: number;
+                                waitingJobs: number;
+                            };
+                        };
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Error */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/workers/{id}/restart": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Gracefully replace one worker (admin) */
+        post: {
+            parameters: {
+                query?: {
+                    /** @description true: answer when the restart has finished (200) instead of at once (202). */
+                    wait?: "true" | "false";
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                active: number;
+                                concurrency: number;
+                                device: {
+                                    cudaVisibleDevices: string | null;
+                                    fp16: boolean;
+                                } | null;
+                                /** @description Failed segments by the code the worker gave (`bad_audio`, `out_of_memory`, …). */
+                                failures: {
+                                    [key: string]: number;
+                                };
+                                /** @description Worker id (`w0-3`: slot 0, its third process), or `in-process` in thread mode. */
+                                id: string;
+                                /** @description Segments the worker finished. */
+                                jobsDone: number;
+                                jobsFailed: number;
+                                memory: {
+                                    /** @description GPU memory of the process (nvidia-smi); null without a GPU. */
+                                    gpuBytes: number | null;
+                                    gpuLastJob: {
+                                        allocatedBytes: number;
+                                        peakBytes: number;
+                                        reservedBytes: number;
+                                    } | null;
+                                    rssBytes: number | null;
+                                };
+                                pid: number | null;
+                                ready: boolean;
+                                /** @description Earlier workers of this slot that were replaced, newest first: when and why (admin, crash, recycle_jobs, recycle_rss, …). */
+                                restarts: {
+                                    at: string;
+                                    reason: string;
+                                    worker: string;
+                                }[];
+                                /** @description Why the supervisor is replacing this worker, when it is. */
+                                retiring: string | null;
+                                rtf: {
+                                    baseline: number | null;
+                                    current: number | null;
+                                };
+                                sessions: number | null;
+                                slot: number;
+                                startedAt: string;
+                                /** @description starting, ready, draining, stopping or exited. */
+                                state: string;
+                                uptimeSeconds: number;
+                                warnings: {
+                                    at: string;
+                                    code: string;
+                                    message: string;
+                                }[];
+                            }[];
+                            /** @enum {string} */
+                            status: "restarted";
+                            worker: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            status: "restarting";
+                            worker: string;
+                        };
+                    };
+                };
+                /** @description Error */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Error */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Error */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Error */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Error */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/audio/speech": {
         parameters: {
             query?: never;
@@ -1510,6 +2931,172 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description The plan: JSON (`format=json`), markdown (`md`) or the standalone HTML report `cosyfleet plan --format html` writes (`html`). */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            assumptions: string[];
+                            catalogVersion: string;
+                            days: number;
+                            delivery: {
+                                cdnGb: number;
+                                directGb: number;
+                                egressGbPerMonth: number;
+                                monthlyUsd: number;
+                            };
+                            engine: string;
+                            excluded: {
+                                instanceType: string;
+                                reason: string;
+                            }[];
+                            generatedAt: string;
+                            latencyVsLoad: {
+                                instanceType: string;
+                                loadShare: number;
+                                p95CompletionMs: number | null;
+                                p95FirstAudioMs: number | null;
+                            }[];
+                            /** @description SLO-meeting options first, each group by monthly cost. */
+                            options: {
+                                analyticPeakP95CompletionMs: number | null;
+                                analyticPeakP95FirstAudioMs: number | null;
+                                capacityPerGpuAudioSecondsPerSecond: number;
+                                capacityPerGpuRequestsPerSecond: number;
+                                caveats: string[];
+                                coldStartS: number;
+                                computeMonthlyUsd: number;
+                                concurrencyPerGpu: number;
+                                costPer1MCharsUsd: number;
+                                costPerAudioHourUsd: number;
+                                deliveryMonthlyUsd: number;
+                                /** @description Mean instances in each UTC hour of the day (24 values), month average. */
+                                fleetByHourOfDay: number[];
+                                gpu: string;
+                                gpusPerInstance: number;
+                                instanceType: string;
+                                meanInstances: number;
+                                /** @description Compute + storage + delivery. */
+                                monthlyCostUsd: number;
+                                onDemandInstanceHours: number;
+                                p95CompletionMs: number;
+                                /** @description Null when nothing streams. */
+                                p95FirstAudioMs: number | null;
+                                p99CompletionMs: number;
+                                p99FirstAudioMs: number | null;
+                                peakInstances: number;
+                                profileCitation: string;
+                                /** @enum {string} */
+                                profileSource: "published" | "estimated" | "user";
+                                sloMet: boolean;
+                                sloViolationMinutes: number;
+                                spotInstanceHours: number;
+                                spotInterruptions: number;
+                                storageMonthlyUsd: number;
+                                /** @enum {string} */
+                                strategy: "always-on" | "schedule" | "autoscale" | "spot" | "spot-only" | "spot-schedule" | "scale-to-zero";
+                                utilization: number;
+                            }[];
+                            /** @description The engine profile used for each GPU (docs/planner.md). */
+                            profiles: {
+                                [key: string]: unknown;
+                            }[];
+                            /** @description The cheapest option that meets the SLO, with `why`; null when none does. */
+                            recommendation: {
+                                analyticPeakP95CompletionMs: number | null;
+                                analyticPeakP95FirstAudioMs: number | null;
+                                capacityPerGpuAudioSecondsPerSecond: number;
+                                capacityPerGpuRequestsPerSecond: number;
+                                caveats: string[];
+                                coldStartS: number;
+                                computeMonthlyUsd: number;
+                                concurrencyPerGpu: number;
+                                costPer1MCharsUsd: number;
+                                costPerAudioHourUsd: number;
+                                deliveryMonthlyUsd: number;
+                                /** @description Mean instances in each UTC hour of the day (24 values), month average. */
+                                fleetByHourOfDay: number[];
+                                gpu: string;
+                                gpusPerInstance: number;
+                                instanceType: string;
+                                meanInstances: number;
+                                /** @description Compute + storage + delivery. */
+                                monthlyCostUsd: number;
+                                onDemandInstanceHours: number;
+                                p95CompletionMs: number;
+                                /** @description Null when nothing streams. */
+                                p95FirstAudioMs: number | null;
+                                p99CompletionMs: number;
+                                p99FirstAudioMs: number | null;
+                                peakInstances: number;
+                                profileCitation: string;
+                                /** @enum {string} */
+                                profileSource: "published" | "estimated" | "user";
+                                sloMet: boolean;
+                                sloViolationMinutes: number;
+                                spotInstanceHours: number;
+                                spotInterruptions: number;
+                                storageMonthlyUsd: number;
+                                /** @enum {string} */
+                                strategy: "always-on" | "schedule" | "autoscale" | "spot" | "spot-only" | "spot-schedule" | "scale-to-zero";
+                                utilization: number;
+                                why: string;
+                            } | null;
+                            region: string;
+                            seed: number;
+                            sensitivity: {
+                                instanceType: string;
+                                monthlyCostUsd: number;
+                                p95CompletionMs: number;
+                                p95FirstAudioMs: number | null;
+                                scenario: string;
+                                sloMet: boolean;
+                                strategy: string;
+                            }[];
+                            storage: {
+                                candidates: ({
+                                    label: string;
+                                    monthlyUsd: number;
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
+                                chosen: {
+                                    label: string;
+                                    monthlyUsd: number;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                notes: string[];
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            workload: {
+                                audioHoursPerMonth: number;
+                                charsPerMonth: number;
+                                languages: {
+                                    charsPerSecond: number;
+                                    code: string;
+                                    name: string;
+                                    share: number;
+                                    tag?: string;
+                                }[];
+                                maxViolationShare: number;
+                                meanAudioSeconds: number;
+                                name: string;
+                                peakRequestsPerSecond: number;
+                                requestsPerMonth: number;
+                                slo: {
+                                    p95CompletionMs: number;
+                                    p95FirstAudioMs: number;
+                                };
+                            };
+                        };
+                        "text/html": string;
+                        "text/markdown": string;
+                    };
+                };
                 /** @description Error */
                 400: {
                     headers: {

@@ -2,7 +2,8 @@
 // voice, an instruction, speed, seed and format, then hear it while it streams, download it, and
 // see the server's warnings and what the engine receives. "Keep in history" stores the take
 // ("store": true) and remembers the request for History's "re-run with changes", which opens
-// this page with that request in the form.
+// this page with that request in the form. A click on a word (or "Pronunciation" for the word at
+// the caret) shows its readings from GET /v1/pronounce, to insert as tokens or keep in the lexicon.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError, type Api, type AudioFormat, type EngineInfo, type Instruction, type LanguageCode, type PreviewResult, type TtsBody, type Voice } from '../api/client.js';
 import { keepRequest, takeRerun } from '../history/kept.js';
@@ -11,9 +12,18 @@ import type { MessageKey } from '../i18n/en.js';
 import { Editor, Legend } from '../speak/editor.js';
 import { LanguageSelect } from '../speak/language-select.js';
 import { FILE_EXTENSION, IDLE_TAKE, StreamPlayer, type Take } from '../speak/player.js';
-import { applySuggestion, issueApplies, tokenIssue, type TokenIssue } from '../speak/token-issue.js';
+import { PronouncePopover } from '../speak/pronounce-popover.js';
+import { applySuggestion, shownIssues, tokenIssue, validatorAgrees, type TokenIssue } from '../speak/token-issue.js';
+import { Waveform, WaveformTracker, type WaveformData } from '../speak/waveform.js';
+import { lookupTarget, type LookupTarget } from '../speak/word-at.js';
+import '../speak/speak.css';
 
 const DRAFT_KEY = 'cosyfleet.draft';
+
+/** A word as a button names it: a long run (a pasted URL, a row of x) cut, so the button fits a phone. */
+function shortWord(word: string): string {
+  return word.length > 24 ? `${word.slice(0, 23)}…` : word;
+}
 const CHECK_DELAY_MS = 300;
 const FORMATS: readonly AudioFormat[] = ['mp3', 'wav', 'opus', 'flac'];
 const CATEGORIES = ['dialect', 'volume', 'speed', 'emotion', 'role'] as const;
@@ -21,9 +31,19 @@ const FREE = '\u0000free';
 
 interface Check {
   status: 'idle' | 'checking' | 'ok' | 'invalid' | 'error';
+  /** The server's first invalid token. */
   issue: TokenIssue | null;
+  /** The bundled validator found that token too: its list of every invalid token is shown. */
+  agrees?: boolean;
   result?: PreviewResult;
   error?: string;
+}
+
+/** The check's state for the server's refusal of `checked`: an invalid token, or another error. */
+function refusal(err: unknown, checked: string): Check {
+  const issue = err instanceof ApiError ? tokenIssue(err) : null;
+  if (issue) return { status: 'invalid', issue, agrees: validatorAgrees(issue, checked) };
+  return { status: 'error', issue: null, error: err instanceof Error ? err.message : String(err) };
 }
 
 export function SpeakPage({ api, engine }: { api: Api; engine: EngineInfo | null }) {
@@ -46,6 +66,10 @@ export function SpeakPage({ api, engine }: { api: Api; engine: EngineInfo | null
   const [check, setCheck] = useState<Check>({ status: 'idle', issue: null });
   const [preview, setPreview] = useState<PreviewResult | null>(null);
   const [take, setTake] = useState<Take>(IDLE_TAKE);
+  const [wave, setWave] = useState<WaveformData>({ peaks: new Float32Array(0), duration: 0 });
+  const [caret, setCaret] = useState<{ start: number; end: number }>({ start: 0, end: 0 });
+  const [lookup, setLookup] = useState<{ target: LookupTarget; takeFocus: boolean } | null>(null);
+  const editorRef = useRef<HTMLDivElement>(null);
   const audioRef = useRef<HTMLAudioElement>(null);
   const textareaRef = useRef<HTMLTextAreaElement>(null);
   const previewRef = useRef<HTMLElement>(null);
@@ -80,7 +104,7 @@ export function SpeakPage({ api, engine }: { api: Api; engine: EngineInfo | null
   useEffect(() => {
     const audio = audioRef.current;
     if (!audio) return;
-    const p = new StreamPlayer(audio, setTake);
+    const p = new StreamPlayer(audio, setTake, new WaveformTracker(setWave));
     player.current = p;
     return () => p.dispose();
   }, []);
@@ -114,13 +138,12 @@ export function SpeakPage({ api, engine }: { api: Api; engine: EngineInfo | null
     }
     const abort = new AbortController();
     const timer = setTimeout(() => {
-      setCheck((c) => ({ status: 'checking', issue: c.issue }));
+      setCheck((c) => ({ ...c, status: 'checking' }));
       api.preview(body, abort.signal).then(
         (result) => setCheck({ status: 'ok', issue: null, result }),
         (err: unknown) => {
           if (abort.signal.aborted) return;
-          const issue = err instanceof ApiError ? tokenIssue(err) : null;
-          setCheck(issue ? { status: 'invalid', issue } : { status: 'error', issue: null, error: err instanceof Error ? err.message : String(err) });
+          setCheck(refusal(err, body.text));
         },
       );
     }, CHECK_DELAY_MS);
@@ -131,10 +154,11 @@ export function SpeakPage({ api, engine }: { api: Api; engine: EngineInfo | null
     // body is fully described by checkKey (format aside, which the check does not need).
   }, [api, checkKey]);
 
-  const issue = check.issue && issueApplies(check.issue, text) ? check.issue : null;
+  const issues = check.issue ? shownIssues(check.issue, check.agrees === true, text) : [];
+  const atCaret = issues.find((i) => caret.start >= i.position && caret.start <= i.position + i.token.length);
+  const here = lookupTarget(text, caret.start, caret.end);
 
-  const fix = () => {
-    if (!issue) return;
+  const fix = (issue: TokenIssue) => {
     const fixed = applySuggestion(issue, text);
     if (!fixed) return;
     setText(fixed.text);
@@ -161,12 +185,49 @@ export function SpeakPage({ api, engine }: { api: Api; engine: EngineInfo | null
         requestAnimationFrame(() => previewRef.current?.focus());
       },
       (err: unknown) => {
-        const found = err instanceof ApiError ? tokenIssue(err) : null;
-        setCheck(found ? { status: 'invalid', issue: found } : { status: 'error', issue: null, error: err instanceof Error ? err.message : String(err) });
+        setCheck(refusal(err, body.text));
         setPreview(null);
       },
     );
   };
+
+  const onCaret = (start: number, end: number, how: 'click' | 'key') => {
+    setCaret({ start, end });
+    if (how !== 'click') return;
+    // A click on a word opens its readings; a click elsewhere closes them. The keyboard stays in the text.
+    const target = lookupTarget(text, start, end);
+    setLookup(target ? { target, takeFocus: false } : null);
+  };
+  const closeLookup = () => {
+    const open = lookup !== null;
+    setLookup(null);
+    const area = textareaRef.current;
+    if (!area || !open) return;
+    area.focus();
+    // Where the caret was, so "Pronunciation" still names the same word.
+    area.setSelectionRange(caret.start, caret.end);
+  };
+  const insertReading = (tokens: string) => {
+    if (!lookup) return;
+    const { start, end, text: word } = lookup.target;
+    // The text may have changed under the dialog: insert only where the word still is.
+    if (text.slice(start, end) !== word) return closeLookup();
+    const next = text.slice(0, start) + tokens + text.slice(end);
+    setText(next);
+    setLookup(null);
+    const caretAt = start + tokens.length;
+    setCaret({ start: caretAt, end: caretAt });
+    const area = textareaRef.current;
+    if (area) {
+      area.focus();
+      requestAnimationFrame(() => area.setSelectionRange(caretAt, caretAt));
+    }
+  };
+  // The dialog looks at the text it was opened for; typing elsewhere moves nothing under it, typing in the word closes it.
+  const lookupStale = lookup !== null && text.slice(lookup.target.start, lookup.target.end) !== lookup.target.text;
+  useEffect(() => {
+    if (lookupStale) setLookup(null);
+  }, [lookupStale]);
 
   const voiceLabel = (v: Voice) => {
     const gender = v.gender === 'female' || v.gender === 'male' ? t(`speak.gender.${v.gender}`) : v.gender;
@@ -206,18 +267,63 @@ export function SpeakPage({ api, engine }: { api: Api; engine: EngineInfo | null
           <p id="text-help" class="help">
             {t('speak.textHelp')}
           </p>
-          <Editor id="text" value={text} onInput={setText} issue={issue} describedBy="text-help text-check" placeholder={t('speak.placeholder')} textareaRef={textareaRef} />
+          <div ref={editorRef}>
+            <Editor
+              id="text"
+              value={text}
+              onInput={(value) => {
+                setText(value);
+                // Typing is editing, not looking up: the readings make way.
+                setLookup(null);
+              }}
+              issues={issues}
+              mark={lookup && !lookupStale ? lookup.target : null}
+              describedBy="text-help text-check"
+              placeholder={t('speak.placeholder')}
+              textareaRef={textareaRef}
+              onCaret={onCaret}
+              onKeyDown={(e) => {
+                if (e.key === 'Escape' && lookup) {
+                  e.preventDefault();
+                  closeLookup();
+                }
+              }}
+            >
+              {lookup && !lookupStale && (
+                <PronouncePopover
+                  api={api}
+                  target={lookup.target}
+                  takeFocus={lookup.takeFocus}
+                  anchor={() => editorRef.current?.querySelector<HTMLElement>('[data-lookup]') ?? null}
+                  onInsert={insertReading}
+                  onClose={closeLookup}
+                />
+              )}
+            </Editor>
+          </div>
+          <p class="word-tools">
+            <button type="button" class="secondary" disabled={!here} aria-haspopup="dialog" onClick={() => here && setLookup({ target: here, takeFocus: true })} data-testid="pronunciation">
+              {here ? t('speak.lookup.open', { word: shortWord(here.text) }) : t('speak.lookup.openNone')}
+            </button>
+          </p>
           <div id="text-check" class="check" role="status" aria-live="polite" data-status={check.status}>
-            {issue ? (
+            {issues.length > 0 ? (
               <div class="issue">
                 <p>
-                  <strong>{t('speak.check.invalid')}</strong> {issue.message}
+                  <strong>{t('speak.check.invalid')}</strong> {issues.length > 1 ? t('speak.check.count', { n: issues.length }) : ''}
                 </p>
-                {issue.suggestion !== undefined && (
-                  <button type="button" class="secondary" onClick={fix}>
-                    {t('speak.check.fix', { token: issue.token, suggestion: issue.suggestion })}
-                  </button>
-                )}
+                <ul>
+                  {issues.map((issue) => (
+                    <li key={issue.position} data-position={issue.position} aria-current={issue === atCaret ? 'true' : undefined}>
+                      <p>{issue.message}</p>
+                      {issue.suggestion !== undefined && (
+                        <button type="button" class="secondary" onClick={() => fix(issue)}>
+                          {t('speak.check.fix', { token: issue.token, suggestion: issue.suggestion })}
+                        </button>
+                      )}
+                    </li>
+                  ))}
+                </ul>
               </div>
             ) : check.status === 'error' ? (
               <p class="problem">
@@ -331,6 +437,7 @@ export function SpeakPage({ api, engine }: { api: Api; engine: EngineInfo | null
       <section class="card player" aria-labelledby="player-title">
         <h2 id="player-title">{t('player.title')}</h2>
         <audio ref={audioRef} controls preload="none" aria-label={t('player.audioLabel')} data-testid="audio" />
+        {take.state !== 'idle' && <Waveform data={wave} audio={audioRef} label={t('player.waveform', { seconds: wave.duration.toFixed(1) })} />}
         <p id="player-status" role="status" aria-live="polite" data-state={take.state}>
           {take.state === 'idle' && t('player.idle')}
           {take.state === 'connecting' && t('player.connecting')}

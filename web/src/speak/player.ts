@@ -3,7 +3,8 @@
 // while later ones are still being synthesized; other formats (WAV, Ogg Opus, FLAC) have no
 // MediaSource form a browser takes, so they play once complete. Either way the bytes are kept for
 // the download link, and the response's headers (X-Warnings, X-Segments, X-Audio-Language) are
-// reported as they come (X-Output-Id too, when the take is kept in the history).
+// reported as they come (X-Output-Id too, when the take is kept in the history). A tap, when
+// given, sees the bytes as they arrive (the waveform draws from them).
 import { parseWarnings, type Api, type AudioFormat, type ServerWarning, type TtsBody } from '../api/client.js';
 
 export type TakeState = 'idle' | 'connecting' | 'streaming' | 'done' | 'stopped' | 'failed';
@@ -23,6 +24,14 @@ export interface Take {
   /** X-Output-Id: the request said "store": true (the output exists once the take is done). */
   outputId?: string;
   error?: string;
+}
+
+/** Sees a take's bytes as they arrive. */
+export interface AudioTap {
+  start(format: AudioFormat): void;
+  chunk(data: Uint8Array<ArrayBuffer>): void;
+  /** The response is complete (or cut short): what arrived is all there is. */
+  end(): void;
 }
 
 export const IDLE_TAKE: Take = { state: 'idle', format: 'mp3', bytes: 0, warnings: [], wholeFile: false };
@@ -75,6 +84,7 @@ export class StreamPlayer {
   constructor(
     private readonly audio: HTMLAudioElement,
     private readonly onChange: (take: Take) => void,
+    private readonly tap?: AudioTap,
   ) {}
 
   /** Stops the take in progress (if any) and leaves the element paused. */
@@ -103,6 +113,7 @@ export class StreamPlayer {
       if (this.abort === abort) this.onChange(take);
     };
     update({});
+    this.tap?.start(format);
     const source = live ? new MediaSource() : null;
     if (source) {
       this.audio.src = this.keep(URL.createObjectURL(source));
@@ -135,6 +146,7 @@ export class StreamPlayer {
           parts.push(value);
           bytes += value.byteLength;
           update({ bytes });
+          this.tap?.chunk(value);
           if (buffer) await append(buffer, value);
         }
       } catch (err) {
@@ -143,6 +155,7 @@ export class StreamPlayer {
         truncated = true;
       }
       if (source?.readyState === 'open' && !buffer?.updating) source.endOfStream();
+      this.tap?.end();
       const url = this.keep(URL.createObjectURL(new Blob(parts, { type: contentType })));
       if (!source) {
         this.audio.src = url;

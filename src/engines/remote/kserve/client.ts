@@ -1,7 +1,9 @@
-// A Triton (KServe v2 gRPC) client for the triton engine: one HTTP/2 channel reused by every call,
-// readiness through ServerReady and ModelReady, and streaming inference through ModelStreamInfer
-// (one bidirectional stream per request, as the official client_grpc.py does), with the same
-// first-audio and idle timeouts as the HTTP engines. Every failure comes out as a RemoteFailure.
+// A Triton (KServe v2 gRPC) client for the triton engine: one gRPC channel reused by every call
+// (round_robin over every address the target resolves to, one HTTP/2 connection each, renewed
+// every CHANNEL_REFRESH_MS so the name is resolved again), readiness through ServerReady and
+// ModelReady, and streaming inference through ModelStreamInfer (one bidirectional stream per
+// request, as the official client_grpc.py does), with the same first-audio and idle timeouts as
+// the HTTP engines. Every failure comes out as a RemoteFailure.
 import * as grpc from '@grpc/grpc-js';
 import type { GrpcTarget } from '../../../config/remote.js';
 import { RemoteFailure } from '../failure.js';
@@ -40,31 +42,121 @@ export function fromGrpcError(err: grpc.ServiceError | Error): RemoteFailure {
   return new RemoteFailure('status', `${name}: ${details}`, code === undefined || !NOT_RETRYABLE.has(code), { cause: err });
 }
 
+/**
+ * round_robin instead of grpc-js's default pick_first: a name with several addresses (a Kubernetes
+ * headless Service in front of several Triton pods, or an ipv4:/ipv6: list) gets a connection to
+ * each, and calls rotate over the ready ones; an address whose connection drops leaves the rotation
+ * until it reconnects.
+ */
+const SERVICE_CONFIG = JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] });
+
+/**
+ * grpc-js's DNS resolver never re-resolves on a timer: only when a connection drops (round_robin
+ * asks then), rate-limited by grpc.dns_min_time_between_resolutions_ms. A pod added behind the
+ * name would get no calls until some connection dropped, so the client opens a fresh channel this
+ * often (its first call resolves the name again). Channels with the same options share grpc-js's
+ * global subchannel pool, so connections to addresses still listed are reused, not reopened.
+ */
+export const CHANNEL_REFRESH_MS = 30_000;
+
+const CHANNEL_OPTIONS: grpc.ChannelOptions = {
+  'grpc.service_config': SERVICE_CONFIG,
+  // A pod that restarts comes back at a new address; look it up a few seconds after the drop rather than grpc-js's 30 s.
+  'grpc.dns_min_time_between_resolutions_ms': 5000,
+  'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+  'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+  'grpc.keepalive_time_ms': 30_000,
+  'grpc.keepalive_timeout_ms': 10_000,
+  // Fail fast when the server is down instead of waiting for a reconnect backoff to end.
+  'grpc.initial_reconnect_backoff_ms': 200,
+  'grpc.max_reconnect_backoff_ms': 2000,
+};
+
+/**
+ * A channel and the calls still on it. A replaced channel stays open for one refresh period (so
+ * the new one has resolved and holds the shared connections before this one lets go of them),
+ * then closes once its last call ends.
+ */
+interface Channel {
+  readonly client: InferenceClient;
+  calls: number;
+  state: 'current' | 'replaced' | 'closing';
+}
+
 export class TritonClient {
-  private readonly client: InferenceClient;
+  private channel: Channel;
+  private replaced: Channel | null = null;
+  private readonly closing = new Set<Channel>();
+  private readonly credentials: grpc.ChannelCredentials;
+  private readonly refresher: NodeJS.Timeout;
+  private closed = false;
 
   constructor(
     readonly target: GrpcTarget,
     private readonly timeouts: HttpTimeouts,
+    refreshMs = CHANNEL_REFRESH_MS,
   ) {
+    // One credentials object: the subchannel pool only shares connections between channels with equal credentials.
+    this.credentials = target.tls ? grpc.credentials.createSsl() : grpc.credentials.createInsecure();
+    this.channel = this.open();
+    this.refresher = setInterval(() => this.refresh(), refreshMs);
+    this.refresher.unref();
+  }
+
+  /** Moves new calls to a fresh channel (the name resolved again); calls in flight finish on the old one. */
+  refresh(): void {
+    if (this.closed) return;
+    if (this.replaced) this.retire(this.replaced);
+    this.replaced = this.channel;
+    this.replaced.state = 'replaced';
+    this.channel = this.open();
+    // Resolve and connect now rather than on the next call.
+    this.channel.client.getChannel().getConnectivityState(true);
+  }
+
+  close(): void {
+    this.closed = true;
+    clearInterval(this.refresher);
+    this.channel.client.close();
+    this.replaced?.client.close();
+    for (const c of this.closing) c.client.close();
+    this.closing.clear();
+  }
+
+  private open(): Channel {
     const Service = inferenceService();
-    const credentials = target.tls ? grpc.credentials.createSsl() : grpc.credentials.createInsecure();
-    this.client = new Service(target.address, credentials, {
-      'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
-      'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
-      'grpc.keepalive_time_ms': 30_000,
-      'grpc.keepalive_timeout_ms': 10_000,
-      // Fail fast when the server is down instead of waiting for a reconnect backoff to end.
-      'grpc.initial_reconnect_backoff_ms': 200,
-      'grpc.max_reconnect_backoff_ms': 2000,
-    }) as unknown as InferenceClient;
+    return { client: new Service(this.target.address, this.credentials, CHANNEL_OPTIONS) as unknown as InferenceClient, calls: 0, state: 'current' };
+  }
+
+  private retire(channel: Channel): void {
+    channel.state = 'closing';
+    if (channel.calls === 0) channel.client.close();
+    else this.closing.add(channel);
+  }
+
+  /** The current channel, counted as busy until `release` is called. */
+  private acquire(): { client: InferenceClient; release: () => void } {
+    const channel = this.channel;
+    channel.calls++;
+    let released = false;
+    return {
+      client: channel.client,
+      release: () => {
+        if (released) return;
+        released = true;
+        if (--channel.calls === 0 && channel.state === 'closing') {
+          this.closing.delete(channel);
+          channel.client.close();
+        }
+      },
+    };
   }
 
   /** Resolves when the server and the model are ready; throws RemoteFailure saying which is not. */
   async ready(model: string, signal: AbortSignal): Promise<void> {
-    const server = await this.unary(this.client.ServerReady, {}, signal);
+    const server = await this.unary((c) => c.ServerReady, {}, signal);
     if (!server.ready) throw new RemoteFailure('status', 'the server is not ready (ServerReady = false)', true);
-    const m = await this.unary(this.client.ModelReady, { name: model }, signal);
+    const m = await this.unary((c) => c.ModelReady, { name: model }, signal);
     if (!m.ready) throw new RemoteFailure('status', `model "${model}" is not ready (ModelReady = false)`, true);
   }
 
@@ -74,7 +166,8 @@ export class TritonClient {
    * final one) and with ordinary ones (a single response flagged final).
    */
   async *streamInfer(request: ModelInferRequest, output: string, signal: AbortSignal): AsyncGenerator<Float32Array> {
-    const call = this.client.ModelStreamInfer(new grpc.Metadata(), {});
+    const { client, release } = this.acquire();
+    const call = client.ModelStreamInfer(new grpc.Metadata(), {});
     const queue: (ModelStreamInferResponse | { error: RemoteFailure } | { end: true })[] = [];
     let wake: (() => void) | null = null;
     const push = (item: (typeof queue)[number]) => {
@@ -127,17 +220,16 @@ export class TritonClient {
       clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
       call.cancel();
+      release();
     }
   }
 
-  close(): void {
-    this.client.close();
-  }
-
-  private unary<Req, Res>(method: Unary<Req, Res>, request: Req, signal: AbortSignal): Promise<Res> {
+  private unary<Req, Res>(method: (client: InferenceClient) => Unary<Req, Res>, request: Req, signal: AbortSignal): Promise<Res> {
     return new Promise((resolve, reject) => {
       const deadline = Date.now() + this.timeouts.connectMs;
-      const call = method.call(this.client, request, new grpc.Metadata(), { deadline }, (err, res) => {
+      const { client, release } = this.acquire();
+      const call = method(client).call(client, request, new grpc.Metadata(), { deadline }, (err, res) => {
+        release();
         signal.removeEventListener('abort', onAbort);
         if (err) reject(fromGrpcError(err));
         else resolve(res as Res);
