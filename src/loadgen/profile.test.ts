@@ -92,3 +92,35 @@ test("the profile's throughput is the server's, with c requests in it: the clien
   const p = toProfile(gappy, { engine: 'cosyvoice3-trtllm', gpu: 'L4' });
   assert.deepEqual(p.throughput, [{ concurrency: 1, audioSecondsPerSecond: 5 }, { concurrency: 2, audioSecondsPerSecond: 40 }]);
 });
+
+test("the profile carries the spread of one request's time at one stream (fixed texts), which the planner's queues wait on", () => {
+  // 20 requests at one stream taking 80 or 120 ms (mean 100, sample variance 400·20/19): scv 0.0421.
+  const rec = (id: number, ms: number, o: { concurrency?: number; phase?: 'window' | 'warmup' } = {}) => ({
+    id, concurrency: o.concurrency ?? 1, language: 'en' as const, chars: 200, sentAtMs: id * 200, endedAtMs: id * 200 + ms, phase: o.phase ?? ('window' as const),
+    outcome: 'ok' as const, status: 200, firstAudioMs: 10, completionMs: ms, audioSeconds: 10, rtf: 0.05,
+  });
+  const times = Array.from({ length: 20 }, (_, i) => rec(i + 1, i % 2 ? 120 : 80));
+  // Requests at another concurrency or in the warm-up do not count.
+  const records = [...times, rec(30, 5000, { concurrency: 2 }), rec(31, 5000, { phase: 'warmup' })];
+  const p = toProfile({ ...run, records }, { engine: 'cosyvoice3-trtllm', gpu: 'L4' });
+  assert.equal(p.serviceScv, Math.round(((400 * 20) / 19 / 100 ** 2) * 1000) / 1000);
+  // Too few requests, or texts whose lengths already vary (a workload's): no figure.
+  assert.equal(toProfile({ ...run, records: times.slice(0, 19) }, { engine: 'cosyvoice3-trtllm', gpu: 'L4' }).serviceScv, undefined);
+  const workloadTexts = { source: 'workload' as const, name: 'w', meanChars: 200, languages: { en: 1 } };
+  assert.equal(toProfile({ ...run, records, texts: workloadTexts } as BenchRun, { engine: 'cosyvoice3-trtllm', gpu: 'L4' }).serviceScv, undefined);
+
+  // The planner reads it back into the profile it plans with.
+  const catalog = bundledCatalog();
+  const engine = bundledEngines().find((e) => e.engine === 'cosyvoice3-trtllm')!;
+  const dir = mkdtempSync(join(tmpdir(), 'bench-profile-'));
+  try {
+    const file = join(dir, 'p.json');
+    writeFileSync(file, JSON.stringify(p));
+    const [curve] = loadUserProfiles(file);
+    const r = resolveProfile({ engine, gpu: findGpu(catalog, 'L4')!, catalog, userCurves: [curve!] });
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.equal(r.profile.serviceScv, p.serviceScv);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

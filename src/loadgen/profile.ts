@@ -28,6 +28,8 @@ export type BenchProfile = {
   source: string;
   sourceDate: string;
   maxConcurrency: number;
+  /** serviceScv (MeasuredCurve): how much one request's time varies at one stream, fixed texts only. */
+  serviceScv?: number;
 } & Measurement;
 
 /** The planner's bounds on the provenance maps (src/planner/profiles.ts MEASUREMENT_LIMITS). */
@@ -129,6 +131,24 @@ export function toProfile(run: BenchRun, meta: ProfileMeta): BenchProfile {
   };
   const cps = Object.entries(run.charsPerSecond).filter(([, v]) => v > 0 && v <= 100);
   if (cps.length > 0) profile.charsPerSecond = Object.fromEntries(cps);
+  const scv = texts.source === 'fixed' && used.includes(1) ? serviceScv(run) : null;
+  if (scv !== null) profile.serviceScv = round(scv, 3);
   return profile;
+}
+
+/** Requests at one stream needed before their spread says anything. */
+const SCV_MIN_REQUESTS = 20;
+
+/**
+ * The squared coefficient of variation of the completion time of the requests measured at one
+ * stream: with every text the same length, what varies is the engine and its host, which a queue
+ * waits on just as on the texts' lengths (the planner multiplies the two). Null with too few.
+ */
+export function serviceScv(run: BenchRun): number | null {
+  const times = run.records.filter((r) => r.concurrency === 1 && r.phase === 'window' && r.outcome === 'ok' && r.completionMs !== null).map((r) => r.completionMs as number);
+  if (times.length < SCV_MIN_REQUESTS) return null;
+  const mean = times.reduce((a, b) => a + b, 0) / times.length;
+  const variance = times.reduce((a, b) => a + (b - mean) ** 2, 0) / (times.length - 1);
+  return Math.min(4, variance / (mean * mean));
 }
 

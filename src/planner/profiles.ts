@@ -30,6 +30,12 @@ export interface MeasuredCurve {
   measurement?: Measurement;
   /** CPU engines' anchors: the vCPUs of the host the curve was measured on. */
   vcpus?: number;
+  /**
+   * How much one request's time varies at one stream with the text length held fixed (squared
+   * coefficient of variation; `cosyfleet bench` measures it): the engine's and the host's own
+   * variability, which queues wait on as much as on the texts' lengths. 0 when unknown.
+   */
+  serviceScv?: number;
   /** Where a user profile came from (`profiles[0]`, `my-g6.json`), for error messages. */
   origin?: string;
 }
@@ -116,6 +122,8 @@ export interface GpuProfile {
   firstAudioFloorMs: number;
   /** Published figures that clamped this (estimated) profile, each with its source; empty when none did. */
   bounds: string[];
+  /** The engine's own service-time variability at a fixed text length (MeasuredCurve.serviceScv); 0 when unknown. */
+  serviceScv: number;
   /** CPU profiles depend on the instance's vCPUs: the instance type they were resolved for. */
   instanceType?: string;
   /** For estimated profiles: the anchor and the ratios used. */
@@ -225,7 +233,7 @@ export const PROFILE_LIMITS = { profiles: 256, points: 1024, concurrency: 1024, 
 
 const CURVE_FIELDS = [
   'engine', 'gpu', 'throughput', 'firstAudioMs', 'source', 'sourceDate', 'maxConcurrency', 'coldStartS',
-  'profileSource', 'measuredAt', 'instanceType', 'flags', 'host', 'charsPerSecond',
+  'profileSource', 'measuredAt', 'instanceType', 'flags', 'host', 'charsPerSecond', 'serviceScv',
 ];
 const MEASUREMENT_LIMITS = { keys: 64, valueChars: 200 } as const;
 
@@ -284,6 +292,8 @@ export function parseCurve(f: Fields, raw: unknown, p: string): MeasuredCurve | 
   if (mc !== undefined) curve.maxConcurrency = mc;
   const cs = f.number(o, 'coldStartS', p, { min: 0, max: PROFILE_LIMITS.coldStartS, optional: true });
   if (cs !== undefined) curve.coldStartS = cs;
+  const scv = f.number(o, 'serviceScv', p, { min: 0, max: 4, optional: true });
+  if (scv !== undefined) curve.serviceScv = scv;
   const m = parseMeasurement(f, o, p);
   if (m) curve.measurement = m;
   return curve;
@@ -443,6 +453,7 @@ export function curveProfile(req: ProfileRequest, measured: MeasuredCurve, user:
     firstAudioMs,
     firstAudioFloorMs: firstAudioMs[1] as number,
     bounds: [],
+    serviceScv: measured.serviceScv ?? 0,
     ...coldStartOf(req, measured),
     memoryGiB: memory,
   };
@@ -506,6 +517,7 @@ export function resolveProfile(req: ProfileRequest): ProfileResult {
       firstAudioMs,
       firstAudioFloorMs: firstAudioMs[1] as number,
       bounds,
+      serviceScv: 0,
       ...coldStartOf(req),
       memoryGiB: memory,
       scaling: { fromGpu: source.gpu, bandwidthRatio, computeRatio, flowPrecision: flowPrecision(gpu), fit },

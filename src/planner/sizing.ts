@@ -43,6 +43,14 @@ export class Unit {
   readonly curve: Curve;
   /** The audio table downsampled to 64 points (for the waiting part of tails). */
   readonly coarseAudio: Float64Array;
+  /**
+   * The service time's squared coefficient of variation and third moment ratio as queues see
+   * them: the texts' lengths (the audio table) times the engine's own variability at a fixed
+   * length (profile.serviceScv), an independent factor of mean 1, taken as gamma-distributed
+   * (E[N³] = (1 + s)(1 + 2s)).
+   */
+  readonly waitScv: number;
+  readonly waitM3: number;
   private readonly maxRateCache = new Map<number, number>();
 
   constructor(
@@ -58,6 +66,9 @@ export class Unit {
     this.perStreamFactor = k / (profile.throughput[k] as number);
     this.service = scaleTable(audio, this.perStreamFactor);
     this.coarseAudio = coarsen(audio.values, 64);
+    const s = profile.serviceScv;
+    this.waitScv = (1 + audio.scv) * (1 + s) - 1;
+    this.waitM3 = audio.m3 * (1 + s) * (1 + 2 * s);
     // No concurrency claims a first audio below the profile's floor (a measured curve may dip).
     const firstAudioS = new Float64Array(k + 1);
     for (let n = 1; n <= k; n++) firstAudioS[n] = Math.max(profile.firstAudioFloorMs, profile.firstAudioMs[n] as number) / 1000;
@@ -83,7 +94,7 @@ export class Unit {
 
   /** The fleet of `gpus` GPUs at `lambda` requests/s; null when it cannot keep up. */
   load(gpus: number, lambda: number): FleetLoad | null {
-    return fleetLoad(this.curve, gpus, lambda, this.audio.mean, this.audio.scv, this.audio.m3);
+    return fleetLoad(this.curve, gpus, lambda, this.audio.mean, this.waitScv, this.waitM3);
   }
 
   /** p95 latencies of a fleet state. */

@@ -676,9 +676,14 @@ export class Scheduler {
       }
     }
     if (changed) this.queueChanged();
-    // A job admitted but never submitted (its request failed between planning and rendering).
+    // A job admitted but never submitted: its request failed between planning and rendering
+    // without settling it. Its own deadline cannot say so, since the request's work before its
+    // first segment does not count against it (queueDeadlineAt), however long it takes: a sweep
+    // that judged it by its deadline cancelled a slow-to-plan request with a short one (seen as
+    // "The job has already ended" in test/scheduler/admission.test.ts on a loaded CI machine).
+    // The longest deadline any request may have is the bound for one that is truly abandoned.
     for (const job of [...this.jobs]) {
-      if (job.startedAt === null && job.tasks.size === 0 && now > job.deadlineAt) this.settle(job, new AppError('deadline_exceeded'));
+      if (job.startedAt === null && job.tasks.size === 0 && now > job.admittedAt + this.options.deadlineMs) this.settle(job, new AppError('deadline_exceeded'));
     }
   }
 

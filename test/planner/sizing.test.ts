@@ -6,6 +6,7 @@ import { bundledCatalog, findGpu } from '../../src/planner/catalog.js';
 import { plan } from '../../src/planner/plan.js';
 import { bundledEngines, resolveProfile } from '../../src/planner/profiles.js';
 import { audioSecondsDistribution } from '../../src/planner/queueing.js';
+import { Rng } from '../../src/planner/rng.js';
 import { chooseUnit, MAX_FLEET_GPUS, sizingRules, Unit } from '../../src/planner/sizing.js';
 import { HAND_PROFILE, workload } from './helpers.js';
 
@@ -69,6 +70,49 @@ test('the flat load needs 3 GPUs of the hand profile, at 4 streams each', () => 
   assert.ok(l.p95FirstAudioMs <= 3000 && l.p95CompletionMs <= 10000, JSON.stringify(l));
   // Two GPUs cannot even hold the load at full batch (2 requests/s < 2.4).
   assert.equal(choice.unit.latency(2, 2.4), null);
+});
+
+// The engine's own variability at a fixed length (a measured profile's serviceScv) is waited on
+// like the texts' lengths: one stream of the hand profile (2 s per 10-s request), 0.3 requests/s
+// (rho 0.6), each request's time multiplied by a gamma factor of mean 1 and scv 0.25. By hand:
+// mean wait of those who wait 1/(0.5 - 0.3) x (1 + 0.25)/2 = 3.125 s (2.5 s without it). Its p95
+// first audio is checked against Lindley's recursion on 400,000 such requests (seeded).
+test("a profile's serviceScv lengthens the queue as an M/G/1 with that service time does", () => {
+  const w = flat();
+  const resolved = resolveProfile({ engine, gpu: a10g, catalog, userCurves: w.profiles });
+  assert.ok(resolved.ok);
+  const steady = new Unit(g5, a10g, resolved.profile, 1, audioSecondsDistribution(w), sizingRules(w));
+  const noisy = new Unit(g5, a10g, { ...resolved.profile, serviceScv: 0.25 }, 1, audioSecondsDistribution(w), sizingRules(w));
+  near(steady.load(1, 0.3)!.meanIfWait, 2.5, 1e-6, 'mean wait, constant service');
+  near(noisy.load(1, 0.3)!.meanIfWait, 3.125, 1e-6, 'mean wait, gamma service');
+  near(noisy.waitScv, 0.25, 1e-9, 'scv');
+  near(noisy.waitM3, 1.25 * 1.5, 1e-9, 'third moment ratio');
+
+  const rng = new Rng(7, 3);
+  const normal = () => Math.sqrt(-2 * Math.log(rng.nextOpen())) * Math.cos(2 * Math.PI * rng.next());
+  // Marsaglia-Tsang for shape 4 (scv 1/4), scale 1/4: mean 1.
+  const gamma4 = () => {
+    const d = 4 - 1 / 3;
+    const c = 1 / Math.sqrt(9 * d);
+    for (;;) {
+      const x = normal();
+      const v = (1 + c * x) ** 3;
+      if (v > 0 && Math.log(rng.nextOpen()) < 0.5 * x * x + d - d * v + d * Math.log(v)) return (d * v) / 4;
+    }
+  };
+  const n = 400_000;
+  const waits = new Float64Array(n);
+  let wait = 0;
+  for (let i = 0; i < 2 * n; i++) {
+    wait = Math.max(0, wait + 2 * gamma4() + Math.log(rng.nextOpen()) / 0.3);
+    if (i >= n) waits[i - n] = wait;
+  }
+  waits.sort();
+  const simulatedMs = ((waits[Math.floor(0.95 * n)] as number) + 0.3) * 1000;
+  const planned = noisy.latency(1, 0.3)!.p95FirstAudioMs;
+  assert.ok(Math.abs(planned / simulatedMs - 1) < 0.1, `p95 first audio: planned ${planned} ms, simulated ${simulatedMs} ms`);
+  // And without the variability the planner's answer is shorter, as the queue's is.
+  assert.ok(steady.latency(1, 0.3)!.p95FirstAudioMs < planned * 0.93);
 });
 
 function near(actual: number, expected: number, tol: number, what: string): void {

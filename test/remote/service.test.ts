@@ -163,7 +163,7 @@ describe('cosyfleet with COSYFLEET_ENGINE=openai-speech', () => {
 describe('remote engine settings are checked at boot', () => {
   it('names the missing or malformed address', () => {
     assert.throws(() => loadConfig({ env: { COSYFLEET_ENGINE: 'cosyvoice-fastapi' } }), /COSYVOICE_URL \(--cosyvoice-url\) is required with COSYFLEET_ENGINE=cosyvoice-fastapi/);
-    assert.throws(() => loadConfig({ env: { COSYFLEET_ENGINE: 'triton', TRITON_URL: 'http://gpu:8001' } }), /TRITON_URL="http:\/\/gpu:8001": must be host:port, grpc:\/\/host:port or grpcs:\/\/host:port/);
+    assert.throws(() => loadConfig({ env: { COSYFLEET_ENGINE: 'triton', TRITON_URL: 'http://gpu:8001' } }), /TRITON_URL="http:\/\/gpu:8001": must be host:port, grpc:\/\/host:port, grpcs:\/\/host:port, dns:\/\/\/host:port, or a list ipv4:/);
     assert.throws(() => loadConfig({ env: { OPENAI_SPEECH_URL: 'ftp://x' } }), /OPENAI_SPEECH_URL="ftp:\/\/x": must be an http:\/\/ or https:\/\/ URL/);
     assert.throws(() => loadConfig({ env: { COSYVOICE_URL: 'http://user:pw@gpu:50000' } }), /must not contain a user name or password/);
     assert.equal(loadConfig({ env: { COSYFLEET_ENGINE: 'triton', TRITON_URL: 'gpu-box:8001' } }).tritonUrl, 'gpu-box:8001');

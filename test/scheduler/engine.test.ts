@@ -46,3 +46,32 @@ describe('fair sharing between owners', () => {
     }
   });
 });
+
+describe('a job admitted but not yet submitted', () => {
+  it("is not swept at its own deadline (its request's work before its first segment is not queue time), only once abandoned past the longest deadline", async () => {
+    // Sweeps every 5 ms. The first job asks for a 1-ms deadline and submits its segment 40 ms
+    // after admission (a request slow to plan): the sweep that ran in between used to settle it
+    // as deadline_exceeded, and its segment then failed with "The job has already ended".
+    const engine = new ScheduledEngine(new EspeakEngine({ workers: 1 }), { ...OPTIONS, deadlineMs: 300, sweepMs: 5 });
+    await engine.start();
+    try {
+      const spec = { stream: false, segments: [{ text: 'Late but fine.', language: 'en', speed: 1 }] };
+      const late = engine.admit(spec, { deadlineMs: 1 });
+      await new Promise((r) => setTimeout(r, 40));
+      let samples = 0;
+      for await (const chunk of late.engine.synthesize({ text: 'Late but fine.', mode: 'preset', voice: 'mei', language: 'en', speed: 1 })) samples += chunk.samples.length;
+      late.settle(null);
+      assert.ok(samples > 0);
+      // One that never submits (its request failed without settling it) is let go once even the
+      // longest deadline (300 ms here) has passed since its admission: it stops counting.
+      const abandoned = engine.admit(spec, { deadlineMs: 1 });
+      assert.equal(engine.scheduler.stats().activeJobs, 1);
+      await waitFor(() => engine.scheduler.stats().activeJobs === 0, 'the abandoned job to be swept');
+      await assert.rejects(async () => {
+        for await (const _chunk of abandoned.engine.synthesize({ text: 'Too late.', mode: 'preset', voice: 'mei', language: 'en', speed: 1 })) void _chunk;
+      }, /already ended/);
+    } finally {
+      await engine.close();
+    }
+  });
+});

@@ -219,7 +219,7 @@ describe('the studio (AUTH=keys)', () => {
     assert.deepEqual(await seriousViolations(page), []);
     await input.fill('cf_not-a-key-of-this-service');
     await page.getByRole('button', { name: 'Use this key' }).click();
-    await page.locator('#key-error').filter({ hasText: /\S/ }).waitFor();
+    await page.locator('#api-key-error').filter({ hasText: /\S/ }).waitFor();
     assert.equal(await page.locator('#text').count(), 0);
     assert.equal(await input.getAttribute('aria-invalid'), 'true');
   });

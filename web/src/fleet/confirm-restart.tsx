@@ -1,7 +1,7 @@
-// A restart asks once, in place (as deleting does, common/confirm-delete.tsx): the button turns
-// into "Restart …? [Restart] [Keep]" with the keyboard on the confirming button; Escape or "Keep"
-// go back. A restart is graceful, but it still costs a worker's warm-up, so it is never one click.
-import { useEffect, useRef, useState } from 'preact/hooks';
+// A restart asks once, in place (common/confirm-in-place.tsx): "Restart …? [Restart] [Keep]". A
+// restart is graceful, but it still costs a worker's warm-up, so it is never one click; while it
+// runs the button says so and the page goes on.
+import { ConfirmInPlace } from '../common/confirm-in-place.js';
 import { useI18n } from '../i18n/i18n.js';
 
 export interface ConfirmRestartProps {
@@ -15,41 +15,5 @@ export interface ConfirmRestartProps {
 
 export function ConfirmRestart({ label, question, text, busy, onConfirm }: ConfirmRestartProps) {
   const { t } = useI18n();
-  const [asking, setAsking] = useState(false);
-  const confirmRef = useRef<HTMLButtonElement>(null);
-  const startRef = useRef<HTMLButtonElement>(null);
-  const wasAsking = useRef(false);
-
-  useEffect(() => {
-    if (asking) confirmRef.current?.focus();
-    else if (wasAsking.current) startRef.current?.focus();
-    wasAsking.current = asking;
-  }, [asking]);
-
-  if (!asking || busy) {
-    return (
-      <button type="button" class="secondary" ref={startRef} disabled={busy} onClick={() => setAsking(true)} aria-label={busy ? undefined : label}>
-        {busy ? t('fleet.restarting') : text}
-      </button>
-    );
-  }
-  return (
-    <span class="confirm" role="group" aria-label={question} onKeyDown={(e) => e.key === 'Escape' && setAsking(false)}>
-      <span class="confirm-question">{question}</span>
-      <button
-        type="button"
-        class="primary"
-        ref={confirmRef}
-        onClick={() => {
-          setAsking(false);
-          onConfirm();
-        }}
-      >
-        {t('fleet.restartYes')}
-      </button>
-      <button type="button" class="secondary" onClick={() => setAsking(false)}>
-        {t('fleet.restartNo')}
-      </button>
-    </span>
-  );
+  return <ConfirmInPlace text={text} label={label} question={question} yes={t('fleet.restartYes')} no={t('fleet.restartNo')} busy={busy} busyText={t('fleet.restarting')} onConfirm={onConfirm} />;
 }

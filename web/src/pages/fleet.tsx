@@ -10,6 +10,7 @@ import { MinuteBars } from '../fleet/minute-bars.js';
 import { useFleet } from '../fleet/use-fleet.js';
 import { WorkersTable } from '../fleet/workers-table.js';
 import { useI18n } from '../i18n/i18n.js';
+import { KeyField } from '../common/key-field.js';
 
 const MINUTES = 15;
 
@@ -188,26 +189,7 @@ function AdminKeyForm({ message, onKey }: { message: string; onKey: (key: string
     <form class="card" onSubmit={submit} aria-labelledby="fleet-admin-title" data-testid="fleet-needs-admin">
       <h2 id="fleet-admin-title">{t('fleet.needsAdminTitle')}</h2>
       <p>{t('fleet.needsAdmin', { message })}</p>
-      <div class="field">
-        <label for="fleet-admin-key">{t('fleet.adminKey')}</label>
-        <input
-          id="fleet-admin-key"
-          ref={inputRef}
-          type="password"
-          autocomplete="off"
-          spellcheck={false}
-          value={value}
-          aria-describedby={error ? 'fleet-admin-help fleet-admin-error' : 'fleet-admin-help'}
-          aria-invalid={error ? 'true' : 'false'}
-          onInput={(e) => setValue(e.currentTarget.value)}
-        />
-        <p id="fleet-admin-help" class="help">
-          {t('fleet.adminKeyHelp')}
-        </p>
-      </div>
-      <p id="fleet-admin-error" class="problem" role="alert">
-        {error}
-      </p>
+      <KeyField id="fleet-admin-key" label={t('fleet.adminKey')} help={t('fleet.adminKeyHelp')} error={error} value={value} onInput={setValue} inputRef={inputRef} />
       <div class="actions">
         <button type="submit" class="primary" disabled={checking || value.trim() === ''}>
           {checking ? t('fleet.checking') : t('fleet.useKey')}

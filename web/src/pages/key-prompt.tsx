@@ -3,6 +3,7 @@
 import { useState } from 'preact/hooks';
 import { ApiError, type Api, type EngineInfo } from '../api/client.js';
 import { useI18n } from '../i18n/i18n.js';
+import { KeyField } from '../common/key-field.js';
 
 export function KeyPrompt({ api, problem, onAccepted, onCancel }: { api: Api; problem: string | null; onAccepted: (key: string, engines: EngineInfo[]) => void; onCancel?: () => void }) {
   const { t } = useI18n();
@@ -31,27 +32,8 @@ export function KeyPrompt({ api, problem, onAccepted, onCancel }: { api: Api; pr
         {t('key.title')}
       </h1>
       <p>{t('key.intro')}</p>
-      <div class="field">
-        <label for="api-key">{t('key.label')}</label>
-        <input
-          id="api-key"
-          type="password"
-          autocomplete="off"
-          spellcheck={false}
-          value={value}
-          // The prompt is the page's only task: where the keyboard starts.
-          autoFocus
-          aria-describedby={error ? 'key-help key-error' : 'key-help'}
-          aria-invalid={error ? 'true' : 'false'}
-          onInput={(e) => setValue(e.currentTarget.value)}
-        />
-        <p id="key-help" class="help">
-          {t('key.help')}
-        </p>
-      </div>
-      <p id="key-error" class="problem" role="alert">
-        {error}
-      </p>
+      {/* The prompt is the page's only task: where the keyboard starts. */}
+      <KeyField id="api-key" label={t('key.label')} help={t('key.help')} error={error} value={value} onInput={setValue} autoFocus />
       <div class="actions">
         <button type="submit" class="primary" disabled={checking || value.trim() === ''}>
           {checking ? t('key.checking') : t('key.submit')}
