@@ -6,6 +6,7 @@ import type { Ref } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, type Api, type LexiconBody, type LexiconEntry, type LexiconLanguage } from '../api/client.js';
 import { useI18n } from '../i18n/i18n.js';
+import { LanguageOptions } from '../speak/language-select.js';
 
 /** Every language an entry can be scoped to: a Record, so the type-check fails when the API gains one. */
 const LANGUAGES = Object.keys({ en: 1, cmn: 1, yue: 1, ja: 1, ko: 1, de: 1, es: 1, fr: 1, it: 1, ru: 1 } satisfies Record<LexiconLanguage, 1>) as LexiconLanguage[];
@@ -55,7 +56,7 @@ export interface EntryFormProps {
 }
 
 export function EntryForm({ api, editing, focusFirst, onSaved, onCancel, formRef }: EntryFormProps) {
-  const { t, languageName } = useI18n();
+  const { t } = useI18n();
   const [draft, setDraft] = useState<Draft>(() => draftOf(editing));
   const [problems, setProblems] = useState<Problems>(NO_PROBLEMS);
   const [saving, setSaving] = useState(false);
@@ -164,11 +165,7 @@ export function EntryForm({ api, editing, focusFirst, onSaved, onCancel, formRef
             onChange={(e) => change({ language: e.currentTarget.value as LexiconLanguage | '' })}
           >
             <option value="">{t('lexicon.language.all')}</option>
-            {LANGUAGES.map((code) => (
-              <option key={code} value={code}>
-                {languageName(code)} ({code})
-              </option>
-            ))}
+            <LanguageOptions languages={LANGUAGES} />
           </select>
           {fieldError('language')}
         </div>

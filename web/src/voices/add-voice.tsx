@@ -10,6 +10,7 @@ import type { ChosenAudio } from './chosen-audio.js';
 import { FilePanel } from './file-panel.js';
 import { RecordPanel } from './record-panel.js';
 import { acceptedWords, verdictOf, type Verdict } from './verdicts.js';
+import { LanguageOptions } from '../speak/language-select.js';
 
 type VoiceLanguage = NonNullable<VoicePatch['language']>;
 /** The recording languages the library takes: a Record, so the type-check fails when the API gains one. */
@@ -37,7 +38,7 @@ const NEEDED: readonly [Field, MessageKey][] = [
 ];
 
 export function AddVoice({ api, onAdded }: { api: Api; onAdded: (voice: Voice) => void }) {
-  const { t, languageName } = useI18n();
+  const { t } = useI18n();
   const [source, setSource] = useState<Source>('record');
   const [audio, setAudio] = useState<ChosenAudio | null>(null);
   const [name, setName] = useState('');
@@ -213,11 +214,7 @@ export function AddVoice({ api, onAdded }: { api: Api; onAdded: (voice: Voice) =
             onChange={(e) => (setLanguage(e.currentTarget.value as VoiceLanguage | ''), clear('language'))}
           >
             <option value="">{t('voices.language.detect')}</option>
-            {LANGUAGES.map((code) => (
-              <option key={code} value={code}>
-                {languageName(code)} ({code})
-              </option>
-            ))}
+            <LanguageOptions languages={LANGUAGES} />
           </select>
           {fieldError('language')}
         </div>
