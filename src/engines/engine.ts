@@ -72,13 +72,16 @@ export interface ReadableText {
 
 export type VoiceKind = 'preset' | 'cloned';
 
+export const VOICE_GENDERS = ['female', 'male', 'neutral'] as const;
+export type VoiceGender = (typeof VOICE_GENDERS)[number];
+
 export interface Voice {
   readonly id: string;
   readonly name: string;
   /** `preset`: built into the engine; `cloned`: from the voice library (a prompt recording). */
   readonly kind: VoiceKind;
   readonly engine: string;
-  readonly gender?: 'female' | 'male' | 'neutral';
+  readonly gender?: VoiceGender;
   /** Languages the voice can speak; an empty list means every language of the engine. */
   readonly languages: readonly string[];
   readonly description?: string;
@@ -97,6 +100,8 @@ export interface VoicePrompt {
   readonly sampleRate: number;
   /** Median F0 of the prompt, when the library could estimate it (engines that cannot clone pick a preset by it). */
   readonly pitchHz?: number;
+  /** As the uploader declared it; engines that cannot clone pick a preset by it before the pitch. */
+  readonly gender?: VoiceGender;
   /** Loads the prompt samples (float32 mono at sampleRate). */
   loadAudio(): Promise<Float32Array>;
 }

@@ -5,7 +5,7 @@
 import multipart, { type MultipartFile } from '@fastify/multipart';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { AppError } from '../errors/app-error.js';
-import type { Voice } from '../engines/engine.js';
+import { VOICE_GENDERS, type Voice } from '../engines/engine.js';
 import { LANGUAGE_CODES } from '../text/language.js';
 import type { VoicePatch, VoiceRecord } from '../storage/voice-store.js';
 import { MAX_NAME_CHARS, MAX_TRANSCRIPT_CHARS } from '../voices/fields.js';
@@ -21,7 +21,7 @@ export interface VoicesContext extends AppContext {
   readonly voices: VoiceLibrary;
 }
 
-const FORM_FIELDS = ['transcript', 'name', 'language', 'consent'] as const;
+const FORM_FIELDS = ['transcript', 'name', 'language', 'gender', 'consent'] as const;
 /** Bytes per text field: the longest allowed transcript (500 code points) fits with room to spare. */
 const FIELD_BYTES = 4 * MAX_TRANSCRIPT_CHARS + 256;
 /** Parts the form may have (fields, one file, a few unknown fields that get named in a 400). */
@@ -49,6 +49,11 @@ const createBodySchema = {
     // Not an enum: the form is read in this route's preValidation, after the app-wide hook that
     // maps tags (`zh-HK`) to codes, so the library's validateLanguage does both here.
     language: { type: 'string', minLength: 1, maxLength: 64, description: `Language of the recording: ${LANGUAGE_CODES.join(', ')}, or a tag such as zh-CN, zh-HK or en-US; detected from the transcript when omitted.` },
+    gender: {
+      type: 'string',
+      enum: [...VOICE_GENDERS, ''],
+      description: 'The speaker\'s gender as you want it shown and used: female, male or neutral; omitted or empty for none. Engines that cannot clone (espeak) pick a preset of this gender.',
+    },
     consent: {
       type: 'string',
       description: 'Must be "true": the uploader confirms the speaker agreed to have their voice cloned (400 consent_required otherwise).',
@@ -64,6 +69,7 @@ const patchBodySchema = {
     name: createBodySchema.properties.name,
     transcript: createBodySchema.properties.transcript,
     language: { type: 'string', enum: [...LANGUAGE_CODES] },
+    gender: { type: ['string', 'null'], enum: [...VOICE_GENDERS, null], description: 'female, male or neutral; null clears it.' },
   },
 } as const;
 
@@ -76,7 +82,11 @@ const voiceSchema = {
     name: { type: 'string' },
     kind: { type: 'string', enum: ['preset', 'cloned'] },
     engine: { type: 'string', description: 'The engine that speaks it (a cloned voice: the active engine, which may approximate it).' },
-    gender: { type: 'string' },
+    gender: {
+      type: ['string', 'null'],
+      enum: [...VOICE_GENDERS, null],
+      description: 'Presets: when the engine says; cloned: as the uploader declared it (null: not stated).',
+    },
     languages: { type: 'array', items: { type: 'string' }, description: 'Empty: every language of the engine.' },
     description: { type: 'string' },
     language: { type: 'string', description: 'Cloned: language of the recording.' },
@@ -107,6 +117,7 @@ interface CreateBody {
   transcript: string;
   name: string;
   language?: string;
+  gender?: string;
   consent?: string;
 }
 
@@ -135,6 +146,7 @@ export const voiceRoutes: FastifyPluginAsync<VoicesContext> = async (app, { conf
     engine: engine.capabilities.name,
     languages: [],
     language: record.language,
+    gender: record.gender,
     transcript: record.transcript,
     version: record.version,
     pitchHz: record.pitchHz,
@@ -176,12 +188,15 @@ export const voiceRoutes: FastifyPluginAsync<VoicesContext> = async (app, { conf
       },
     },
     async (request, reply) => {
-      const { consent, name, transcript, language } = request.body;
+      const { consent, name, transcript, language, gender } = request.body;
       if (consent !== 'true') {
         throw new AppError('consent_required', 'Set consent to "true" to confirm that the speaker agreed to have their voice cloned.', { param: 'consent' });
       }
       const audio = uploads.get(request) as Buffer;
-      const record = await voices.create({ audio, name, transcript, ...(language === undefined ? {} : { language }), consent: true }, request.principal.tenant);
+      const record = await voices.create(
+        { audio, name, transcript, ...(language === undefined ? {} : { language }), ...(gender === undefined ? {} : { gender }), consent: true },
+        request.principal.tenant,
+      );
       return reply.status(201).header('location', `/v1/voices/${record.id}`).send(toWire(record));
     },
   );
@@ -228,7 +243,7 @@ export const voiceRoutes: FastifyPluginAsync<VoicesContext> = async (app, { conf
     '/v1/voices/:id',
     {
       schema: {
-        summary: 'Rename a library voice or correct its transcript or language',
+        summary: 'Rename a library voice or correct its transcript, language or gender',
         tags: ['voices'],
         params: idParams,
         body: patchBodySchema,
@@ -264,7 +279,7 @@ export const voiceRoutes: FastifyPluginAsync<VoicesContext> = async (app, { conf
  */
 async function readForm(request: FastifyRequest): Promise<{ body: Record<string, unknown>; file: Buffer }> {
   if (!request.isMultipart()) {
-    throw new AppError('unsupported_media_type', 'POST /v1/voices takes multipart/form-data (fields audio, transcript, name, language, consent).');
+    throw new AppError('unsupported_media_type', 'POST /v1/voices takes multipart/form-data (fields audio, transcript, name, language, gender, consent).');
   }
   const typeProblem = formContentTypeProblem(request.headers['content-type'] ?? '');
   if (typeProblem) throw new AppError('invalid_multipart', typeProblem, { param: 'Content-Type' });

@@ -34,10 +34,17 @@ export const PG_VOICE_MIGRATIONS: readonly PgMigration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    description: 'declared gender',
+    up: async (client) => {
+      await client.query('ALTER TABLE voices ADD COLUMN gender TEXT');
+    },
+  },
 ];
 
 // BIGINT comes back as a string from pg; the byte count is cast so it arrives as a number.
-const COLUMNS = `id, owner, name, transcript, language, version, pitch_hz, duration_seconds, original_format, original_content_type,
+const COLUMNS = `id, owner, name, transcript, language, gender, version, pitch_hz, duration_seconds, original_format, original_content_type,
   original_bytes::float8 AS original_bytes, original_sample_rate, original_channels, original_duration_seconds, created_at, updated_at`;
 
 export class PgVoiceStore implements VoiceStore {
@@ -52,16 +59,17 @@ export class PgVoiceStore implements VoiceStore {
   async create(voice: NewVoice): Promise<VoiceRecord> {
     const now = new Date().toISOString();
     await this.pool.query(
-      `INSERT INTO voices (id, owner, name, transcript, language, version, pitch_hz, duration_seconds,
+      `INSERT INTO voices (id, owner, name, transcript, language, gender, version, pitch_hz, duration_seconds,
          original_format, original_content_type, original_bytes, original_sample_rate, original_channels,
          original_duration_seconds, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)`,
+       VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)`,
       [
         voice.id,
         voice.owner,
         voice.name,
         voice.transcript,
         voice.language,
+        voice.gender,
         voice.pitchHz,
         voice.durationSeconds,
         voice.original.format,
@@ -96,19 +104,21 @@ export class PgVoiceStore implements VoiceStore {
       const name = patch.name ?? row.name;
       const transcript = patch.transcript ?? row.transcript;
       const language = patch.language ?? row.language;
+      const gender = patch.gender === undefined ? row.gender : patch.gender;
       const promptChanged = transcript !== row.transcript || language !== row.language;
       const version = promptChanged ? row.version + 1 : row.version;
       const updatedAt = new Date().toISOString();
-      await client.query('UPDATE voices SET name = $1, transcript = $2, language = $3, version = $4, updated_at = $5 WHERE owner = $6 AND id = $7', [
+      await client.query('UPDATE voices SET name = $1, transcript = $2, language = $3, gender = $4, version = $5, updated_at = $6 WHERE owner = $7 AND id = $8', [
         name,
         transcript,
         language,
+        gender,
         version,
         updatedAt,
         owner,
         id,
       ]);
-      return fromRow({ ...row, name, transcript, language, version, updated_at: updatedAt });
+      return fromRow({ ...row, name, transcript, language, gender, version, updated_at: updatedAt });
     });
   }
 

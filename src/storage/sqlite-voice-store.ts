@@ -1,5 +1,6 @@
 // The voice library's metadata in the service's SQLite database (migration namespace 'voices').
 import type { SniffedFormat } from '../audio/decoders.js';
+import type { VoiceGender } from '../engines/engine.js';
 import { migrate, type Migration, type SqliteDatabase } from './sqlite.js';
 import type { NewVoice, VoicePatch, VoiceRecord, VoiceStore } from './voice-store.js';
 
@@ -30,6 +31,7 @@ export const VOICE_MIGRATIONS: readonly Migration[] = [
         CREATE INDEX voices_owner_created ON voices (owner, created_at);
       `),
   },
+  { version: 2, description: 'declared gender', up: (db) => db.exec('ALTER TABLE voices ADD COLUMN gender TEXT') },
 ];
 
 /** A row of `voices`, as both databases give it back (src/storage/pg-voice-store.ts reuses it). */
@@ -39,6 +41,7 @@ export interface VoiceRow {
   name: string;
   transcript: string;
   language: string;
+  gender: string | null;
   version: number;
   pitch_hz: number | null;
   duration_seconds: number;
@@ -58,6 +61,7 @@ export const voiceFromRow = (r: VoiceRow): VoiceRecord => ({
   name: r.name,
   transcript: r.transcript,
   language: r.language,
+  gender: r.gender as VoiceGender | null,
   version: r.version,
   pitchHz: r.pitch_hz,
   durationSeconds: r.duration_seconds,
@@ -83,10 +87,10 @@ export class SqliteVoiceStore implements VoiceStore {
     const now = new Date().toISOString();
     this.db
       .prepare(
-        `INSERT INTO voices (id, owner, name, transcript, language, version, pitch_hz, duration_seconds,
+        `INSERT INTO voices (id, owner, name, transcript, language, gender, version, pitch_hz, duration_seconds,
            original_format, original_content_type, original_bytes, original_sample_rate, original_channels,
            original_duration_seconds, created_at, updated_at)
-         VALUES (@id, @owner, @name, @transcript, @language, 1, @pitchHz, @durationSeconds,
+         VALUES (@id, @owner, @name, @transcript, @language, @gender, 1, @pitchHz, @durationSeconds,
            @format, @contentType, @bytes, @sampleRate, @channels, @originalSeconds, @now, @now)`,
       )
       .run({
@@ -95,6 +99,7 @@ export class SqliteVoiceStore implements VoiceStore {
         name: voice.name,
         transcript: voice.transcript,
         language: voice.language,
+        gender: voice.gender,
         pitchHz: voice.pitchHz,
         durationSeconds: voice.durationSeconds,
         format: voice.original.format,
@@ -126,13 +131,14 @@ export class SqliteVoiceStore implements VoiceStore {
       const name = patch.name ?? row.name;
       const transcript = patch.transcript ?? row.transcript;
       const language = patch.language ?? row.language;
+      const gender = patch.gender === undefined ? row.gender : patch.gender;
       const promptChanged = transcript !== row.transcript || language !== row.language;
       const version = promptChanged ? row.version + 1 : row.version;
       const updatedAt = new Date().toISOString();
       this.db
-        .prepare('UPDATE voices SET name = ?, transcript = ?, language = ?, version = ?, updated_at = ? WHERE owner = ? AND id = ?')
-        .run(name, transcript, language, version, updatedAt, owner, id);
-      return voiceFromRow({ ...row, name, transcript, language, version, updated_at: updatedAt });
+        .prepare('UPDATE voices SET name = ?, transcript = ?, language = ?, gender = ?, version = ?, updated_at = ? WHERE owner = ? AND id = ?')
+        .run(name, transcript, language, gender, version, updatedAt, owner, id);
+      return voiceFromRow({ ...row, name, transcript, language, gender, version, updated_at: updatedAt });
     })();
   }
 

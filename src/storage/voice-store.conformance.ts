@@ -13,6 +13,7 @@ export const voice = (id: string, owner = DEFAULT_OWNER): NewVoice => ({
   name: `Voice ${id}`,
   transcript: 'Hello there.',
   language: 'en',
+  gender: 'female',
   pitchHz: 180.5,
   durationSeconds: 4.25,
   original: { format: 'flac', contentType: 'audio/flac', bytes: 12345, sampleRate: 44100, channels: 2, durationSeconds: 6.5 },
@@ -71,6 +72,21 @@ export function runVoiceStoreConformance(label: string, open: () => Promise<TwoH
           { name: 'Renamed', transcript: 'Hello there!', language: 'de', version: 3, original: voice('voice_a').original },
         );
         assert.equal(await a.update(DEFAULT_OWNER, 'voice_missing', { name: 'x' }), null);
+      }),
+    );
+
+    it(
+      'keeps, changes and clears the declared gender without a new version',
+      withStores(async ({ a, b }) => {
+        await a.create({ ...voice('voice_none'), gender: null });
+        assert.equal((await b.get(DEFAULT_OWNER, 'voice_none'))?.gender, null, 'none declared reads back as null');
+        await a.create(voice('voice_a'));
+        assert.equal((await a.update(DEFAULT_OWNER, 'voice_a', { name: 'Renamed' }))?.gender, 'female', 'a patch without it keeps it');
+        const changed = await b.update(DEFAULT_OWNER, 'voice_a', { gender: 'neutral' });
+        assert.deepEqual([changed?.gender, changed?.version], ['neutral', 1], 'the prompt is the same, so is the version');
+        assert.equal((await a.get(DEFAULT_OWNER, 'voice_a'))?.gender, 'neutral');
+        assert.equal((await a.update(DEFAULT_OWNER, 'voice_a', { gender: null }))?.gender, null, 'null clears it');
+        assert.equal((await b.get(DEFAULT_OWNER, 'voice_a'))?.gender, null);
       }),
     );
 

@@ -4,6 +4,7 @@
 // Every record belongs to an `owner` and every read is scoped by one, ready for per-API-key
 // libraries (today every voice belongs to DEFAULT_OWNER).
 import type { SniffedFormat } from '../audio/decoders.js';
+import type { VoiceGender } from '../engines/engine.js';
 
 export const DEFAULT_OWNER = 'default';
 
@@ -24,6 +25,8 @@ export interface VoiceRecord {
   /** The words spoken in the recording. */
   readonly transcript: string;
   readonly language: string;
+  /** As the uploader declared it; null when they did not (the pitch says nothing reliable about it). */
+  readonly gender: VoiceGender | null;
   /** Starts at 1; grows whenever what an engine derives from the voice changes (transcript, language). */
   readonly version: number;
   /** Median F0 of the normalized prompt; null when too little of it is voiced to tell. */
@@ -42,6 +45,8 @@ export interface VoicePatch {
   readonly name?: string;
   readonly transcript?: string;
   readonly language?: string;
+  /** null clears it. Not part of the prompt an engine derives features from, so the version stays. */
+  readonly gender?: VoiceGender | null;
 }
 
 export interface VoiceStore {

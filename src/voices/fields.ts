@@ -1,6 +1,7 @@
-// The text fields of a library voice (name, transcript, language), validated the same way on
+// The text fields of a library voice (name, transcript, language, gender), validated the same way on
 // upload and on PATCH, whatever transport they came through.
 import { AppError } from '../errors/app-error.js';
+import { VOICE_GENDERS, type VoiceGender } from '../engines/engine.js';
 import { validateAnnotations } from '../text/annotations.js';
 import { describePromptHazard, findPromptHazard } from '../text/prompt-hazards.js';
 import { isLanguageCode } from '../text/language.js';
@@ -50,4 +51,13 @@ export function validateLanguage(language: string): string {
     throw new AppError('invalid_value', unknownLanguageMessage(language), { param: 'language' });
   }
   return code;
+}
+
+/** One of VOICE_GENDERS; an empty string (a form's "not stated") and null mean none. */
+export function validateGender(gender: string | null): VoiceGender | null {
+  if (gender === null || gender === '') return null;
+  if (!(VOICE_GENDERS as readonly string[]).includes(gender)) {
+    throw new AppError('invalid_value', `gender must be one of ${VOICE_GENDERS.join(', ')} (or empty for none); got "${gender.slice(0, 40)}".`, { param: 'gender' });
+  }
+  return gender as VoiceGender;
 }

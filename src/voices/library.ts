@@ -11,7 +11,7 @@ import type { PlanServices } from '../services/synthesis.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { DEFAULT_OWNER, type VoicePatch, type VoiceRecord, type VoiceStore } from '../storage/voice-store.js';
 import { detectLanguage } from '../text/language.js';
-import { validateLanguage, validateName, validateTranscript } from './fields.js';
+import { validateGender, validateLanguage, validateName, validateTranscript } from './fields.js';
 import { isVoiceId, newVoiceId, voiceBlobKeys } from './ids.js';
 import { PROMPT_LIMITS, PROMPT_SAMPLE_RATE, type PromptLimits } from './prompt-audio.js';
 
@@ -21,6 +21,8 @@ export interface VoiceUpload {
   transcript: string;
   /** Detected from the transcript when absent. */
   language?: string;
+  /** female, male or neutral; none when absent or empty. */
+  gender?: string;
   /** The uploader confirmed the speaker agreed to be cloned; callers must have checked it. */
   consent: true;
 }
@@ -64,6 +66,7 @@ export class VoiceLibrary {
     const name = validateName(upload.name);
     const transcript = validateTranscript(upload.transcript);
     const language = upload.language === undefined ? detectLanguage(transcript) : validateLanguage(upload.language);
+    const gender = validateGender(upload.gender ?? null);
     const prompt = await this.audioWork.normalizePrompt(upload.audio, this.limits);
 
     const id = newVoiceId();
@@ -81,6 +84,7 @@ export class VoiceLibrary {
         name,
         transcript,
         language,
+        gender,
         pitchHz: prompt.pitchHz,
         durationSeconds: prompt.durationSeconds,
         original: prompt.original,
@@ -109,6 +113,7 @@ export class VoiceLibrary {
     if (patch.name !== undefined) checked.name = validateName(patch.name);
     if (patch.transcript !== undefined) checked.transcript = validateTranscript(patch.transcript);
     if (patch.language !== undefined) checked.language = validateLanguage(patch.language);
+    if (patch.gender !== undefined) checked.gender = validateGender(patch.gender);
     const record = isVoiceId(id) ? await this.store.update(owner, id, checked) : null;
     if (!record) throw notFound(id);
     return record;
@@ -159,6 +164,7 @@ export class VoiceLibrary {
       language: record.language,
       sampleRate: PROMPT_SAMPLE_RATE,
       ...(record.pitchHz === null ? {} : { pitchHz: record.pitchHz }),
+      ...(record.gender === null ? {} : { gender: record.gender }),
       async loadAudio() {
         const bytes = await blobs.get(key);
         if (!bytes) throw new Error(`voice ${record.id} has no prompt recording in the blob store`);

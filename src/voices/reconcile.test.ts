@@ -26,7 +26,7 @@ it('removes temporaries and blobs of voices without a row, keeps everything else
     const blobs = new FsBlobStore(root);
     const [kept, orphan, bare] = [newVoiceId(), newVoiceId(), newVoiceId()];
     for (const id of [kept, bare]) {
-      await store.create({ id, owner: DEFAULT_OWNER, name: id, transcript: 'Hello.', language: 'en', pitchHz: null, durationSeconds: 3, original: { format: 'wav', contentType: 'audio/wav', bytes: 4, sampleRate: 16000, channels: 1, durationSeconds: 3 } });
+      await store.create({ id, owner: DEFAULT_OWNER, name: id, transcript: 'Hello.', language: 'en', gender: null, pitchHz: null, durationSeconds: 3, original: { format: 'wav', contentType: 'audio/wav', bytes: 4, sampleRate: 16000, channels: 1, durationSeconds: 3 } });
     }
     for (const key of Object.values(voiceBlobKeys(kept))) await blobs.put(key, Buffer.from('kept'));
     // A crash after the blobs and before the row (upload), or after the row delete (delete):

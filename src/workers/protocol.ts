@@ -7,6 +7,7 @@
 // u32 big-endian job id, then float32 little-endian mono samples. Audio travels as binary so a
 // GPU worker streaming 24 kHz float32 does not pay for base64.
 import { endianness } from 'node:os';
+import type { VoiceGender } from '../engines/engine.js';
 
 export const PROTOCOL_VERSION = 1;
 const LITTLE_ENDIAN = endianness() === 'LE';
@@ -36,6 +37,7 @@ export interface WireVoice {
   language: string;
   sampleRate: number;
   pitchHz?: number;
+  gender?: VoiceGender;
 }
 
 export interface WorkerCapabilities {

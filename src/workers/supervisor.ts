@@ -693,6 +693,7 @@ export function toWireVoice(prompt: VoicePrompt): WireVoice {
     language: prompt.language,
     sampleRate: prompt.sampleRate,
     ...(prompt.pitchHz !== undefined ? { pitchHz: prompt.pitchHz } : {}),
+    ...(prompt.gender !== undefined ? { gender: prompt.gender } : {}),
   };
 }
 

@@ -42,10 +42,10 @@ export async function blobFiles(dataDir: string): Promise<string[]> {
 }
 
 /** Voice rows in DATA_DIR/cosyfleet.db, read with a separate connection. */
-export function voiceRows(dataDir: string): { id: string }[] {
+export function voiceRows(dataDir: string): { id: string; gender: string | null }[] {
   const db = new Database(join(dataDir, 'cosyfleet.db'), { readonly: true, fileMustExist: true });
   try {
-    return db.prepare('SELECT id FROM voices ORDER BY id').all() as { id: string }[];
+    return db.prepare('SELECT id, gender FROM voices ORDER BY id').all() as { id: string; gender: string | null }[];
   } finally {
     db.close();
   }

@@ -317,6 +317,8 @@ export function hostileCases(): HostileCase[] {
     ['name-huge', { name: 'n'.repeat(10_000), transcript: 'Hello there friend.', language: 'en', consent: 'true' }],
     ['language-klingon', { name: 'x', transcript: 'Hello there friend.', language: 'tlh', consent: 'true' }],
     ['unknown-field', { name: 'x', transcript: 'Hello there friend.', language: 'en', consent: 'true', evil: '1' }],
+    ['gender-unknown', { name: 'x', transcript: 'Hello there friend.', language: 'en', gender: 'robot', consent: 'true' }],
+    ['gender-huge', { name: 'x', transcript: 'Hello there friend.', language: 'en', gender: 'f'.repeat(10_000), consent: 'true' }],
   ];
   for (const [audioLabel, bytes] of lyingAudio()) {
     for (const [fieldsLabel, fields] of fieldSets) {

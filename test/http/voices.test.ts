@@ -18,6 +18,7 @@ interface VoiceJson {
   engine: string;
   languages: string[];
   language: string;
+  gender: string | null;
   transcript: string;
   version: number;
   pitchHz: number | null;
@@ -75,6 +76,7 @@ describe('voice library', () => {
       assert.equal(voice.name, `Fox ${f.format}`);
       assert.equal(voice.transcript, TRANSCRIPT);
       assert.equal(voice.language, 'en');
+      assert.equal(voice.gender, null, 'none declared');
       assert.equal(voice.version, 1);
       assert.equal(voice.sampleRate, 16000);
       assert.ok(voice.durationSeconds >= 3 && voice.durationSeconds <= 30, `${voice.durationSeconds} s`);
@@ -154,6 +156,42 @@ describe('voice library', () => {
     assert.equal((await fetch(`${server.url}/v1/voices/${voice.id}`, { method: 'DELETE' })).status, 204);
   });
 
+  it('stores a declared gender, shows it, changes and clears it; espeak picks its preset by it before the pitch', async () => {
+    const presetOf = async (id: string) => {
+      const tts = await postJson(`${server.url}/v1/tts`, { text: 'Hello.', voice: id, format: 'pcm' });
+      assert.equal(tts.status, 200);
+      await tts.arrayBuffer();
+      return /with preset (\w+);/.exec(tts.headers.get('x-warnings') ?? '')?.[1];
+    };
+    const low = await speech(server.url, { voice: 'hao' });
+    const res = await uploadVoice(server.url, { audio: { bytes: low }, fields: { gender: 'female' } });
+    const voice = (await res.json()) as VoiceJson;
+    assert.equal(res.status, 201, JSON.stringify(voice));
+    assert.ok(voice.pitchHz !== null && voice.pitchHz < 165, `${voice.pitchHz} Hz: a low voice`);
+    assert.equal(voice.gender, 'female');
+    assert.equal((await getJson<{ data: VoiceJson[] }>('/v1/voices')).body.data.find((v) => v.id === voice.id)?.gender, 'female', 'listed with it');
+    assert.equal(await presetOf(voice.id), 'mei', 'the declared gender wins over a low pitch');
+    const patch = (body: unknown) => fetch(`${server.url}/v1/voices/${voice.id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const neutral = (await (await patch({ gender: 'neutral' })).json()) as VoiceJson;
+    assert.deepEqual([neutral.gender, neutral.version], ['neutral', 1], 'not part of the prompt: same version');
+    assert.equal(await presetOf(voice.id), 'sam', '"neutral" leaves the choice to the pitch');
+    assert.equal(((await (await patch({ gender: 'male' })).json()) as VoiceJson).gender, 'male');
+    const cleared = (await (await patch({ gender: null })).json()) as VoiceJson;
+    assert.equal(cleared.gender, null);
+    assert.equal(voiceRows(server.config.dataDir).find((r) => r.id === voice.id)?.gender, null, 'cleared in the database too');
+    assert.equal((await fetch(`${server.url}/v1/voices/${voice.id}`, { method: 'DELETE' })).status, 204);
+
+    const empty = await uploadVoice(server.url, { audio: { bytes: low }, fields: { gender: '' } });
+    const unstated = (await empty.json()) as VoiceJson;
+    assert.equal(empty.status, 201, JSON.stringify(unstated));
+    assert.equal(unstated.gender, null, 'an empty form field states none');
+    assert.equal((await fetch(`${server.url}/v1/voices/${unstated.id}`, { method: 'DELETE' })).status, 204);
+    const rowsBefore = voiceRows(server.config.dataDir).length;
+    await expectError(await uploadVoice(server.url, { audio: { bytes: low }, fields: { gender: 'robot' } }), 400, 'invalid_value', 'gender');
+    await expectError(await uploadVoice(server.url, { audio: { bytes: low }, fields: { gender: 'Female' } }), 400, 'invalid_value', 'gender');
+    assert.equal(voiceRows(server.config.dataDir).length, rowsBefore, 'a refused upload stores nothing');
+  });
+
   it('mixes a multichannel recording to mono', async () => {
     const mono = await writeTemp(dir.path, 'mono.wav', await speech(server.url, { voice: 'mei', sample_rate: 44100 }));
     const stereo = join(dir.path, 'stereo.wav');
@@ -197,7 +235,10 @@ describe('voice library', () => {
     const voice = (await res.json()) as VoiceJson;
     const patch = (body: unknown, id = voice.id) =>
       fetch(`${server.url}/v1/voices/${id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    await expectError(await patch({ gender: 'female' }), 400, 'unknown_field', 'gender');
+    await expectError(await patch({ pitchHz: 100 }), 400, 'unknown_field', 'pitchHz');
+    await expectError(await patch({ gender: 'robot' }), 400, 'invalid_value', 'gender');
+    await expectError(await patch({ gender: '' }), 400, 'invalid_value', 'gender');
+    await expectError(await patch({ gender: 1 }), 400, 'invalid_type', 'gender');
     await expectError(await patch({}), 400, 'invalid_value');
     await expectError(await patch({ transcript: 'Bad [UW7] token.' }), 400, 'invalid_token', 'transcript');
     await expectError(await patch({ transcript: '   ' }), 400, 'invalid_value', 'transcript');
@@ -215,7 +256,7 @@ describe('voice library', () => {
     assert.deepEqual(Object.keys(doc.paths['/v1/voices/{id}'] ?? {}).sort(), ['delete', 'get', 'patch']);
     assert.deepEqual(Object.keys(doc.paths['/v1/voices/{id}/audio'] ?? {}), ['get']);
     const form = doc.paths['/v1/voices']?.post?.requestBody?.content['multipart/form-data']?.schema;
-    assert.deepEqual(Object.keys(form?.properties ?? {}).sort(), ['audio', 'consent', 'language', 'name', 'transcript']);
+    assert.deepEqual(Object.keys(form?.properties ?? {}).sort(), ['audio', 'consent', 'gender', 'language', 'name', 'transcript']);
     assert.deepEqual(form?.properties.audio, { ...form?.properties.audio, type: 'string', format: 'binary' });
     assert.deepEqual(form?.required, ['audio', 'transcript', 'name']);
     assert.equal(form?.additionalProperties, false);

@@ -27,6 +27,7 @@ interface VoiceWire {
   name: string;
   kind: 'preset' | 'cloned';
   language?: string;
+  gender?: string | null;
   transcript?: string;
   durationSeconds?: number;
   original?: { format: string; sampleRate: number; channels: number; bytes: number };
@@ -187,6 +188,7 @@ describe('the Voices page', () => {
     await page.locator('#voice-transcript').fill(TRANSCRIPT);
     await page.locator('#voice-name').fill('Mic voice');
     await page.locator('#voice-language').selectOption('en');
+    await page.locator('#voice-gender').selectOption({ label: 'female' });
     await page.locator('#voice-consent').check();
     // The fields' messages went as each changed; the recorder's when the take was made.
     assert.equal(await page.locator('.field-error').count(), 0);
@@ -198,7 +200,7 @@ describe('the Voices page', () => {
     const stored = await library();
     assert.equal(stored.length, 1);
     const voice = stored[0] as VoiceWire;
-    assert.deepEqual([voice.name, voice.language, voice.transcript, voice.original?.format, voice.original?.channels], ['Mic voice', 'en', TRANSCRIPT, 'wav', 1]);
+    assert.deepEqual([voice.name, voice.language, voice.gender, voice.transcript, voice.original?.format, voice.original?.channels], ['Mic voice', 'en', 'female', TRANSCRIPT, 'wav', 1]);
     sampleRate = voice.original?.sampleRate ?? 0;
     assert.ok(sampleRate >= 16000, `recorded at ${sampleRate} Hz`);
     // What the page uploaded is a 16-bit PCM WAV, kept as sent.
@@ -209,10 +211,12 @@ describe('the Voices page', () => {
     const row = page.locator(`[data-testid=voice-table] tbody tr[data-id=${voice.id}]`);
     await row.waitFor();
     assert.equal(await row.locator('th').textContent(), 'Mic voice');
+    assert.equal(await row.getByLabel('Gender of “Mic voice”').inputValue(), 'female');
     assert.match((await row.textContent()) ?? '', new RegExp(`English \\(en\\).*${voice.durationSeconds?.toFixed(1)} s.*Passed the checks · ${sampleRate / 1000} kHz mono WAV`));
     // A fresh form for the next voice.
     assert.equal(await page.locator('#voice-transcript').inputValue(), '');
     assert.equal(await page.locator('#voice-consent').isChecked(), false);
+    assert.equal(await page.locator('#voice-gender').inputValue(), '', 'gender back to "not stated"');
     assert.equal(await page.locator('[data-testid=record-panel]').getAttribute('data-state'), 'idle');
     assert.deepEqual(problems, []);
   });
@@ -289,6 +293,28 @@ describe('the Voices page', () => {
       (await library()).map((v) => v.name),
       ['Morning narrator'],
     );
+    assert.deepEqual(problems, []);
+  });
+
+  it('changes a voice\'s gender from its row: saved, announced, and shown in Speak\'s voice picker', async () => {
+    const [voice] = await library();
+    const row = page.locator(`[data-testid=voice-table] tbody tr[data-id=${voice?.id}]`);
+    const gender = row.getByLabel('Gender of “Morning narrator”');
+    await gender.selectOption({ label: 'male' });
+    await page.getByRole('status').filter({ hasText: 'Saved: male.' }).waitFor();
+    assert.equal(await gender.isEnabled(), true);
+    assert.deepEqual((await library()).map((v) => v.gender), ['male']);
+
+    await page.goto(`${server.url}/#/speak`);
+    const option = page.locator(`#voice option[value=${voice?.id}]`);
+    await option.waitFor({ state: 'attached' });
+    assert.equal(await option.textContent(), 'Morning narrator · male · recorded in English');
+    assert.match((await page.locator('#voice option[value=sam]').textContent()) ?? '', / · male · /, 'presets say theirs the same way');
+
+    await page.goto(`${server.url}/#/voices`);
+    await row.getByLabel('Gender of “Morning narrator”').selectOption({ label: 'Not stated' });
+    await page.getByRole('status').filter({ hasText: 'Saved: Not stated.' }).waitFor();
+    assert.deepEqual((await library()).map((v) => v.gender), [null]);
     assert.deepEqual(problems, []);
   });
 

@@ -96,10 +96,12 @@ export class EspeakEngine implements Engine {
     }
     const warnings: SynthesisWarning[] = [];
     if (request.prompt) {
-      const pitch = request.prompt.pitchHz === undefined ? 'pitch unknown' : `median pitch ${Math.round(request.prompt.pitchHz)} Hz`;
+      const { gender, pitchHz } = request.prompt;
+      const pitch = pitchHz === undefined ? 'pitch unknown' : `median pitch ${Math.round(pitchHz)} Hz`;
+      const basis = gender === 'female' || gender === 'male' ? `declared ${gender}, ${pitch}` : pitch;
       warnings.push({
         code: 'voice_approximated',
-        message: `espeak cannot clone voices; spoke cloned voice ${request.prompt.id} (${pitch}) with preset ${voice.id}; the CosyVoice3 engine clones it.`,
+        message: `espeak cannot clone voices; spoke cloned voice ${request.prompt.id} (${basis}) with preset ${voice.id}; the CosyVoice3 engine clones it.`,
         param: 'voice',
       });
     }
@@ -152,10 +154,13 @@ export class EspeakEngine implements Engine {
 
   /**
    * The preset that speaks a request: the named one, or for a cloned voice (espeak cannot
-   * clone) the female or male preset that its prompt's pitch suggests.
+   * clone) the female or male preset of its declared gender, or else the one its pitch suggests
+   * (a declared "neutral" says nothing about which of the two is closer).
    */
   private voiceFor(request: SynthesisRequest): EspeakPreset {
     if (!request.prompt) return this.preset(request.voice);
+    if (request.prompt.gender === 'female') return this.preset(APPROXIMATE_FEMALE);
+    if (request.prompt.gender === 'male') return this.preset(APPROXIMATE_MALE);
     const pitch = request.prompt.pitchHz;
     if (pitch === undefined) return this.preset(DEFAULT_ESPEAK_VOICE);
     return this.preset(pitch > FEMALE_PITCH_HZ ? APPROXIMATE_FEMALE : APPROXIMATE_MALE);

@@ -3598,7 +3598,11 @@ export interface paths {
                                 durationSeconds?: number;
                                 /** @description The engine that speaks it (a cloned voice: the active engine, which may approximate it). */
                                 engine: string;
-                                gender?: string;
+                                /**
+                                 * @description Presets: when the engine says; cloned: as the uploader declared it (null: not stated).
+                                 * @enum {string|null}
+                                 */
+                                gender?: "female" | "male" | "neutral" | null;
                                 id: string;
                                 /** @enum {string} */
                                 kind: "preset" | "cloned";
@@ -3650,6 +3654,11 @@ export interface paths {
                         audio: string;
                         /** @description Must be "true": the uploader confirms the speaker agreed to have their voice cloned (400 consent_required otherwise). */
                         consent?: string;
+                        /**
+                         * @description The speaker's gender as you want it shown and used: female, male or neutral; omitted or empty for none. Engines that cannot clone (espeak) pick a preset of this gender.
+                         * @enum {string}
+                         */
+                        gender?: "female" | "male" | "neutral" | "";
                         /** @description Language of the recording: en, cmn, yue, ja, ko, de, es, fr, it, ru, or a tag such as zh-CN, zh-HK or en-US; detected from the transcript when omitted. */
                         language?: string;
                         /** @description Display name. */
@@ -3674,7 +3683,11 @@ export interface paths {
                             durationSeconds?: number;
                             /** @description The engine that speaks it (a cloned voice: the active engine, which may approximate it). */
                             engine: string;
-                            gender?: string;
+                            /**
+                             * @description Presets: when the engine says; cloned: as the uploader declared it (null: not stated).
+                             * @enum {string|null}
+                             */
+                            gender?: "female" | "male" | "neutral" | null;
                             id: string;
                             /** @enum {string} */
                             kind: "preset" | "cloned";
@@ -3781,7 +3794,11 @@ export interface paths {
                             durationSeconds?: number;
                             /** @description The engine that speaks it (a cloned voice: the active engine, which may approximate it). */
                             engine: string;
-                            gender?: string;
+                            /**
+                             * @description Presets: when the engine says; cloned: as the uploader declared it (null: not stated).
+                             * @enum {string|null}
+                             */
+                            gender?: "female" | "male" | "neutral" | null;
                             id: string;
                             /** @enum {string} */
                             kind: "preset" | "cloned";
@@ -3874,7 +3891,7 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        /** Rename a library voice or correct its transcript or language */
+        /** Rename a library voice or correct its transcript, language or gender */
         patch: {
             parameters: {
                 query?: never;
@@ -3887,6 +3904,11 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /**
+                         * @description female, male or neutral; null clears it.
+                         * @enum {string|null}
+                         */
+                        gender?: "female" | "male" | "neutral" | null;
                         /** @enum {string} */
                         language?: "en" | "cmn" | "yue" | "ja" | "ko" | "de" | "es" | "fr" | "it" | "ru";
                         /** @description Display name. */
@@ -3911,7 +3933,11 @@ export interface paths {
                             durationSeconds?: number;
                             /** @description The engine that speaks it (a cloned voice: the active engine, which may approximate it). */
                             engine: string;
-                            gender?: string;
+                            /**
+                             * @description Presets: when the engine says; cloned: as the uploader declared it (null: not stated).
+                             * @enum {string|null}
+                             */
+                            gender?: "female" | "male" | "neutral" | null;
                             id: string;
                             /** @enum {string} */
                             kind: "preset" | "cloned";

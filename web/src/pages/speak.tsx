@@ -16,6 +16,7 @@ import { PronouncePopover } from '../speak/pronounce-popover.js';
 import { applySuggestion, shownIssues, tokenIssue, validatorAgrees, type TokenIssue } from '../speak/token-issue.js';
 import { Waveform, WaveformTracker, type WaveformData } from '../speak/waveform.js';
 import { lookupTarget, type LookupTarget } from '../speak/word-at.js';
+import { genderWord } from '../voices/gender.js';
 import '../speak/speak.css';
 
 const DRAFT_KEY = 'cosyfleet.draft';
@@ -230,7 +231,7 @@ export function SpeakPage({ api, engine }: { api: Api; engine: EngineInfo | null
   }, [lookupStale]);
 
   const voiceLabel = (v: Voice) => {
-    const gender = v.gender === 'female' || v.gender === 'male' ? t(`speak.gender.${v.gender}`) : v.gender;
+    const gender = genderWord(v.gender, t);
     // A library voice speaks what the engine speaks; the language of its recording tells it apart.
     const langs =
       v.kind === 'cloned' && v.language ? t('speak.voice.recorded', { language: languageName(v.language) }) : v.languages.length === 0 ? t('speak.voice.allLanguages') : v.languages.map(languageName).join(', ');

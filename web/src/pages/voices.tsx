@@ -36,9 +36,9 @@ export function VoicesPage({ api }: { api: Api }) {
     change((list) => [...list.filter((v) => v.id !== voice.id), voice]);
     setAnnouncement(t('voices.added', { name: voice.name }));
   };
-  const renamed = (voice: Voice) => {
+  const updated = (voice: Voice, announcement: string) => {
     change((list) => list.map((v) => (v.id === voice.id ? voice : v)));
-    setAnnouncement(t('voices.renamed', { name: voice.name }));
+    setAnnouncement(announcement);
   };
   const deleted = (voice: Voice) => {
     change((list) => list.filter((v) => v.id !== voice.id));
@@ -71,6 +71,7 @@ export function VoicesPage({ api }: { api: Api }) {
               <tr>
                 <th scope="col">{t('voices.name')}</th>
                 <th scope="col">{t('voices.language')}</th>
+                <th scope="col">{t('voices.gender')}</th>
                 <th scope="col">{t('voices.length')}</th>
                 <th scope="col">{t('voices.pitch')}</th>
                 <th scope="col">{t('voices.quality')}</th>
@@ -81,7 +82,7 @@ export function VoicesPage({ api }: { api: Api }) {
             </thead>
             <tbody>
               {library.map((voice) => (
-                <VoiceRow key={voice.id} api={api} voice={voice} onRenamed={renamed} onDeleted={deleted} />
+                <VoiceRow key={voice.id} api={api} voice={voice} onUpdated={updated} onDeleted={deleted} />
               ))}
             </tbody>
           </table>

@@ -1,5 +1,5 @@
 // Adding a voice: a recording from the microphone or a file, its transcript, a name, the language
-// (or detected) and the speaker's consent, sent as POST /v1/voices. The server is the judge of
+// (or detected), the speaker's gender (or not stated) and their consent, sent as POST /v1/voices. The server is the judge of
 // the audio: its verdict (silent, clipped, too low a rate, too short...) is shown in words beside
 // the recording, with its own message as the detail; other refusals beside the field they name.
 import { useRef, useState } from 'preact/hooks';
@@ -11,12 +11,13 @@ import { FilePanel } from './file-panel.js';
 import { RecordPanel } from './record-panel.js';
 import { acceptedWords, verdictOf, type Verdict } from './verdicts.js';
 import { LanguageOptions } from '../speak/language-select.js';
+import { GenderOptions, isGender, type VoiceGender } from './gender.js';
 
 type VoiceLanguage = NonNullable<VoicePatch['language']>;
 /** The recording languages the library takes: a Record, so the type-check fails when the API gains one. */
 const LANGUAGES = Object.keys({ en: 1, cmn: 1, yue: 1, ja: 1, ko: 1, de: 1, es: 1, fr: 1, it: 1, ru: 1 } satisfies Record<VoiceLanguage, 1>) as VoiceLanguage[];
 
-const FIELDS = ['audio', 'name', 'transcript', 'language', 'consent'] as const;
+const FIELDS = ['audio', 'name', 'transcript', 'language', 'gender', 'consent'] as const;
 type Field = (typeof FIELDS)[number];
 type Source = 'record' | 'file';
 
@@ -44,6 +45,7 @@ export function AddVoice({ api, onAdded }: { api: Api; onAdded: (voice: Voice) =
   const [name, setName] = useState('');
   const [transcript, setTranscript] = useState('');
   const [language, setLanguage] = useState<VoiceLanguage | ''>('');
+  const [gender, setGender] = useState<VoiceGender | ''>('');
   const [consent, setConsent] = useState(false);
   const [problems, setProblems] = useState<Problems>(NO_PROBLEMS);
   const [saving, setSaving] = useState(false);
@@ -55,6 +57,7 @@ export function AddVoice({ api, onAdded }: { api: Api; onAdded: (voice: Voice) =
     name: useRef<HTMLInputElement>(null),
     transcript: useRef<HTMLTextAreaElement>(null),
     language: useRef<HTMLSelectElement>(null),
+    gender: useRef<HTMLSelectElement>(null),
     consent: useRef<HTMLInputElement>(null),
   };
 
@@ -77,7 +80,7 @@ export function AddVoice({ api, onAdded }: { api: Api; onAdded: (voice: Voice) =
     event.preventDefault();
     if (saving) return;
     setAccepted(null);
-    const values: Record<Field, unknown> = { audio, name: name.trim(), transcript: transcript.trim(), language, consent };
+    const values: Record<Field, unknown> = { audio, name: name.trim(), transcript: transcript.trim(), language, gender, consent };
     const missing: Problems = { field: {}, general: null };
     for (const [field, key] of NEEDED) if (!values[field]) missing.field[field] = { kind: 'need', key };
     if (Object.keys(missing.field).length > 0 || !audio) {
@@ -88,7 +91,7 @@ export function AddVoice({ api, onAdded }: { api: Api; onAdded: (voice: Voice) =
     setSaving(true);
     setProblems(NO_PROBLEMS);
     api
-      .createVoice({ audio: audio.blob, filename: audio.filename, name: name.trim(), transcript: transcript.trim(), ...(language ? { language } : {}), consent: 'true' })
+      .createVoice({ audio: audio.blob, filename: audio.filename, name: name.trim(), transcript: transcript.trim(), ...(language ? { language } : {}), ...(gender ? { gender } : {}), consent: 'true' })
       .then(
         (voice) => {
           setSaving(false);
@@ -96,6 +99,7 @@ export function AddVoice({ api, onAdded }: { api: Api; onAdded: (voice: Voice) =
           setName('');
           setTranscript('');
           setLanguage('');
+          setGender('');
           setConsent(false);
           setAudio(null);
           setGeneration((g) => g + 1);
@@ -217,6 +221,23 @@ export function AddVoice({ api, onAdded }: { api: Api; onAdded: (voice: Voice) =
             <LanguageOptions languages={LANGUAGES} />
           </select>
           {fieldError('language')}
+        </div>
+        <div class="field">
+          <label for="voice-gender">{t('voices.gender')}</label>
+          <select
+            id="voice-gender"
+            ref={refs.gender as { current: HTMLSelectElement | null }}
+            value={gender}
+            aria-invalid={problems.field.gender ? 'true' : 'false'}
+            aria-describedby={described('gender', 'voice-gender-help')}
+            onChange={(e) => (setGender(isGender(e.currentTarget.value) ? e.currentTarget.value : ''), clear('gender'))}
+          >
+            <GenderOptions />
+          </select>
+          <p id="voice-gender-help" class="help">
+            {t('voices.gender.help')}
+          </p>
+          {fieldError('gender')}
         </div>
       </div>
       <div class="field">

@@ -1,12 +1,12 @@
 // The engine's preset voices, read-only beside the library: what a request can use without a
-// recording, with gender and languages (library voices have neither: a recording's language is
-// shown instead, and its pitch).
+// recording, with gender and languages (a library voice has its recording's language instead,
+// its pitch, and the gender its uploader declared).
 import type { Voice } from '../api/client.js';
 import { useI18n } from '../i18n/i18n.js';
+import { genderWord } from './gender.js';
 
 export function PresetTable({ presets }: { presets: readonly Voice[] }) {
   const { t, languageName } = useI18n();
-  const gender = (g: string | undefined) => (g === 'female' ? t('speak.gender.female') : g === 'male' ? t('speak.gender.male') : (g ?? '—'));
   return (
     <table class="stack-table" data-testid="preset-table">
       <caption class="visually-hidden">{t('voices.presets')}</caption>
@@ -24,7 +24,7 @@ export function PresetTable({ presets }: { presets: readonly Voice[] }) {
             <th scope="row" data-label={t('voices.name')}>
               {voice.name} <code class="help">{voice.id}</code>
             </th>
-            <td data-label={t('voices.gender')}>{gender(voice.gender)}</td>
+            <td data-label={t('voices.gender')}>{genderWord(voice.gender, t) ?? '—'}</td>
             <td data-label={t('voices.languages')}>{voice.languages.length === 0 ? t('speak.voice.allLanguages') : voice.languages.map(languageName).join(', ')}</td>
             <td data-label={t('voices.description')}>{voice.description ?? ''}</td>
           </tr>

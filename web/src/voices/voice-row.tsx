@@ -1,10 +1,11 @@
 // One library voice in the table: its facts, its recording played from the service (fetched with
 // the key as a blob: an <audio src> could not send it), renamed in place (PATCH, Enter saves,
-// Escape cancels) and deleted after asking.
+// Escape cancels), its gender changed from a list (PATCH on change) and deleted after asking.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, type Api, type Voice } from '../api/client.js';
 import { ConfirmDelete } from '../common/confirm-delete.js';
 import { useI18n } from '../i18n/i18n.js';
+import { GenderOptions, genderWord, isGender } from './gender.js';
 import { qualityWords } from './verdicts.js';
 
 type AudioState = { state: 'none' } | { state: 'loading' } | { state: 'ready'; url: string } | { state: 'failed'; message: string };
@@ -12,11 +13,12 @@ type AudioState = { state: 'none' } | { state: 'loading' } | { state: 'ready'; u
 export interface VoiceRowProps {
   api: Api;
   voice: Voice;
-  onRenamed: (voice: Voice) => void;
+  /** After a PATCH, with the words that announce it. */
+  onUpdated: (voice: Voice, announcement: string) => void;
   onDeleted: (voice: Voice) => void;
 }
 
-export function VoiceRow({ api, voice, onRenamed, onDeleted }: VoiceRowProps) {
+export function VoiceRow({ api, voice, onUpdated, onDeleted }: VoiceRowProps) {
   const { t, languageName } = useI18n();
   const [audio, setAudio] = useState<AudioState>({ state: 'none' });
   const [renaming, setRenaming] = useState<string | null>(null);
@@ -24,6 +26,9 @@ export function VoiceRow({ api, voice, onRenamed, onDeleted }: VoiceRowProps) {
   const [saving, setSaving] = useState(false);
   const [deleting, setDeleting] = useState(false);
   const [deleteError, setDeleteError] = useState<string | null>(null);
+  /** The gender being saved: shown at once, back to the voice's own when the server refuses. */
+  const [genderPending, setGenderPending] = useState<string | null>(null);
+  const [genderError, setGenderError] = useState<string | null>(null);
   const audioRef = useRef<HTMLAudioElement>(null);
   const urlRef = useRef<string | null>(null);
   const renameButtonRef = useRef<HTMLButtonElement>(null);
@@ -74,12 +79,29 @@ export function VoiceRow({ api, voice, onRenamed, onDeleted }: VoiceRowProps) {
       (updated) => {
         setSaving(false);
         setRenaming(null);
-        onRenamed(updated);
+        onUpdated(updated, t('voices.renamed', { name: updated.name }));
       },
       (err: unknown) => {
         setSaving(false);
         setRenameError(err instanceof Error ? err.message : String(err));
         renameInputRef.current?.focus();
+      },
+    );
+  };
+
+  const changeGender = (value: string) => {
+    const gender = isGender(value) ? value : null;
+    if (genderPending !== null || gender === (voice.gender ?? null)) return;
+    setGenderPending(value);
+    setGenderError(null);
+    api.updateVoice(voice.id, { gender }).then(
+      (updated) => {
+        setGenderPending(null);
+        onUpdated(updated, t('voices.genderSaved', { gender: genderWord(updated.gender, t) ?? t('voices.gender.none') }));
+      },
+      (err: unknown) => {
+        setGenderPending(null);
+        setGenderError(err instanceof Error ? err.message : String(err));
       },
     );
   };
@@ -136,6 +158,24 @@ export function VoiceRow({ api, voice, onRenamed, onDeleted }: VoiceRowProps) {
         )}
       </th>
       <td data-label={t('voices.language')}>{voice.language ? `${languageName(voice.language)} (${voice.language})` : '—'}</td>
+      <td data-label={t('voices.gender')}>
+        <select
+          class="inline-select"
+          value={genderPending ?? voice.gender ?? ''}
+          disabled={genderPending !== null}
+          aria-label={t('voices.genderLabel', { name: voice.name })}
+          aria-invalid={genderError ? 'true' : 'false'}
+          aria-describedby={genderError ? `gender-${voice.id}-error` : undefined}
+          onChange={(e) => changeGender(e.currentTarget.value)}
+        >
+          <GenderOptions />
+        </select>
+        {genderError && (
+          <p id={`gender-${voice.id}-error`} class="problem" role="alert">
+            {genderError}
+          </p>
+        )}
+      </td>
       <td data-label={t('voices.length')}>{t('voices.seconds', { seconds: (voice.durationSeconds ?? 0).toFixed(1) })}</td>
       <td data-label={t('voices.pitch')}>{typeof voice.pitchHz === 'number' ? t('voices.pitchHz', { hz: Math.round(voice.pitchHz) }) : t('voices.pitchUnknown')}</td>
       <td data-label={t('voices.quality')}>
