@@ -9,21 +9,17 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
+import type { Page, Request } from 'playwright-core';
 import { parse } from 'yaml';
 import { postJson, startTestServer, type TestServer } from '../helpers/server.js';
-import { CHROMIUM, openPage, seriousViolations, widths } from './browser.js';
-import { buildStudio } from './studio-build.js';
+import { assertFitsPhone, DESKTOP, screenshot, seriousViolations, StudioHarness } from './browser.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-/** Where the page's screenshot is kept after the run (dist/ is build output, ignored by git). */
-const ARTIFACTS = join(ROOT, 'dist', 'test-artifacts');
 /** A plan simulates seconds of CPU on a machine that may be shared: generous, never a speed claim. */
 const PLAN_MS = 240_000;
 const TYPES = ['g6.xlarge', 'g5.xlarge'];
@@ -55,11 +51,9 @@ const money = (n: number, digits = 0) => `$${n.toLocaleString('en-US', { minimum
 /** The report with its one moment-dependent line (when it was generated) blanked. */
 const undated = (html: string) => html.replace(/Generated \S+ by cosyfleet plan/, 'Generated (time) by cosyfleet plan');
 
-let browser: Browser;
-let studioDir: string;
+const harness = new StudioHarness();
 let workDir: string;
 let server: TestServer;
-let context: BrowserContext;
 let page: Page;
 let problems: string[];
 
@@ -148,23 +142,16 @@ async function assertShows(plan: Plan): Promise<void> {
 }
 
 before(async () => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium; npm test does it)`);
-  studioDir = await mkdtemp(join(tmpdir(), 'cosyfleet-studio-cost-'));
   workDir = await mkdtemp(join(tmpdir(), 'cosyfleet-studio-cost-files-'));
-  await buildStudio(studioDir);
-  browser = await chromium.launch({ executablePath: CHROMIUM });
-  server = await startTestServer({ espeakWorkers: 1 }, { studioRoot: studioDir });
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', acceptDownloads: true });
-  ({ page, problems } = await openPage(context));
+  harness.defer(() => rm(workDir, { recursive: true, force: true }));
+  const studioRoot = await harness.build('cost');
+  await harness.launch();
+  server = await startTestServer({ espeakWorkers: 1 }, { studioRoot });
+  harness.defer(() => server.close());
+  ({ page, problems } = await harness.open({ acceptDownloads: true }));
 });
 
-after(async () => {
-  await context?.close();
-  await browser?.close();
-  await server?.close();
-  await rm(studioDir, { recursive: true, force: true });
-  await rm(workDir, { recursive: true, force: true });
-});
+after(() => harness.close());
 
 describe('the Cost page', () => {
   let formBody: unknown;
@@ -348,14 +335,9 @@ describe('the Cost page', () => {
     await page.getByRole('radio', { name: 'Describe the workload' }).check();
     await page.locator('#cost-requestsPerDay').waitFor();
     assert.deepEqual(await seriousViolations(page), []);
-    await mkdir(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: join(ARTIFACTS, 'studio-cost.png'), fullPage: true });
-    await page.setViewportSize({ width: 390, height: 844 });
-    const w = await widths(page);
-    // On failure, the elements that stick out (the deepest ones name the culprit).
-    const wide = w.scroll <= w.client ? [] : await page.locator('main *').evaluateAll((els, limit) => els.filter((e) => e.getBoundingClientRect().right > limit + 1).slice(-5).map((e) => `${e.tagName.toLowerCase()}.${e.getAttribute('class') ?? ''}#${e.id}`), w.client);
-    assert.ok(w.scroll <= w.client, `the page scrolls sideways on a phone: ${w.scroll} > ${w.client}: ${wide.join(', ')}`);
-    await page.setViewportSize({ width: 1280, height: 900 });
+    await screenshot(page, 'studio-cost.png');
+    await assertFitsPhone(page, 390, 844);
+    await page.setViewportSize(DESKTOP);
     assert.deepEqual(problems, []);
   });
 });

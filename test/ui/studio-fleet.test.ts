@@ -7,18 +7,11 @@
 // A screenshot of the page goes to dist/test-artifacts/.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { postJson, startTestServer, type TestServer } from '../helpers/server.js';
 import { espeakProcesses, workerConfig } from '../workers/helpers.js';
-import { CHROMIUM, openPage, seriousViolations, widths } from './browser.js';
-import { buildStudio } from './studio-build.js';
+import { assertFitsPhone, DESKTOP, screenshot, seriousViolations, StudioHarness } from './browser.js';
 
-const ARTIFACTS = fileURLToPath(new URL('../../dist/test-artifacts/', import.meta.url));
 const ADMIN_KEY = 'fleet-test-admin-key-0123456789';
 const USER_KEY = 'fleet-test-user-key-0123456789';
 
@@ -35,10 +28,8 @@ interface FleetWire {
   minutes: { admitted: number; rejected: { queue_full: number; overloaded: number }; queue: { max: number } }[];
 }
 
-let browser: Browser;
-let studioDir: string;
+const harness = new StudioHarness();
 let server: TestServer;
-let context: BrowserContext;
 let page: Page;
 let problems: string[];
 
@@ -68,28 +59,23 @@ async function signIn(p: Page, key: string): Promise<void> {
 }
 
 before(async () => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium; npm test does it)`);
-  studioDir = await mkdtemp(join(tmpdir(), 'cosyfleet-studio-fleet-'));
-  await buildStudio(studioDir);
+  const studioRoot = await harness.build('fleet');
   // The engine WORKERS=process makes (espeak in supervised worker processes), started here rather
   // than in the app's onReady hook: on a loaded machine two processes can take longer to come up
   // than Fastify allows a hook (10 s), and the app's start() of a started engine is a no-op.
   const workers = { workers: 'process', workerProcesses: 2, workerConcurrency: 1, workerHeartbeatMs: 200 } as const;
   const engine = espeakProcesses(workerConfig({ ...workers, workerStartTimeoutMs: 120_000 }));
+  // Closed by the server once it has one; closing it again is a no-op.
+  harness.defer(() => engine.close());
   await engine.start();
   // queueMax 1: with both workers busy one job waits and the next is refused (429 queue_full).
-  server = await startTestServer({ auth: 'keys', adminKey: ADMIN_KEY, apiKeys: `acme:${USER_KEY}`, ...workers, queueMax: 1 }, { studioRoot: studioDir, engine });
-  browser = await chromium.launch({ executablePath: CHROMIUM });
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
-  ({ page, problems } = await openPage(context));
+  server = await startTestServer({ auth: 'keys', adminKey: ADMIN_KEY, apiKeys: `acme:${USER_KEY}`, ...workers, queueMax: 1 }, { studioRoot, engine });
+  harness.defer(() => server.close());
+  await harness.launch();
+  ({ page, problems } = await harness.open());
 });
 
-after(async () => {
-  await context?.close();
-  await browser?.close();
-  await server?.close();
-  await rm(studioDir, { recursive: true, force: true });
-});
+after(() => harness.close());
 
 describe('the Fleet page', () => {
   it('lists the worker processes with the pids the admin API gives, and the engine as ready', async () => {
@@ -200,13 +186,10 @@ describe('the Fleet page', () => {
 
   it('has no serious or critical accessibility violations, fits 375 px, and leaves a screenshot', async () => {
     assert.deepEqual(await seriousViolations(page), []);
-    await mkdir(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: join(ARTIFACTS, 'studio-fleet.png'), fullPage: true });
-    await page.setViewportSize({ width: 375, height: 740 });
-    const { scroll, client } = await widths(page);
-    assert.ok(scroll <= client, `the page is ${scroll} px wide in a ${client} px viewport`);
+    await screenshot(page, 'studio-fleet.png');
+    await assertFitsPhone(page);
     assert.deepEqual(await seriousViolations(page), []);
-    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.setViewportSize(DESKTOP);
   });
 
   it('tells a user key that it needs an admin key, and goes on with one entered there', async () => {
@@ -214,9 +197,8 @@ describe('the Fleet page', () => {
     assert.equal(res.status, 403);
     assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'scope_missing');
 
-    const userContext = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+    const user = await harness.open();
     try {
-      const user = await openPage(userContext);
       await signIn(user.page, USER_KEY);
       const notice = user.page.locator('[data-testid=fleet-needs-admin]');
       await notice.getByRole('heading', { name: 'This page needs an admin key' }).waitFor();
@@ -237,7 +219,7 @@ describe('the Fleet page', () => {
       );
       assert.deepEqual(user.problems, []);
     } finally {
-      await userContext.close();
+      await user.context.close();
     }
   });
 });

@@ -5,16 +5,12 @@
 // the one played with it. One browser; one page.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { readFile } from 'node:fs/promises';
+import type { Page } from 'playwright-core';
 import { EspeakEngine } from '../../src/engines/espeak/engine.js';
 import { GateEngine } from '../helpers/gate-engine.js';
 import { postJson, startTestServer, type TestServer } from '../helpers/server.js';
-import { CHROMIUM, openPage, seriousViolations, WAIT_MS, widths } from './browser.js';
-import { buildStudio } from './studio-build.js';
+import { assertFitsPhone, DESKTOP, seriousViolations, StudioHarness, WAIT_MS } from './browser.js';
 
 const SENTENCE = 'Meet Qwzx today.';
 const FIRST = '[K][W][IH1][Z]';
@@ -40,11 +36,9 @@ const played = (page: Page, selector: string) =>
     { timeout: WAIT_MS },
   );
 
-let browser: Browser;
-let studioDir: string;
+const harness = new StudioHarness();
 let server: TestServer;
 let engine: GateEngine;
-let context: BrowserContext;
 let page: Page;
 let problems: string[];
 
@@ -57,22 +51,15 @@ const lexicon = async () => (await api<{ data: EntryWire[] }>('/v1/lexicon')).da
 const outputs = async () => (await api<{ data: OutputWire[] }>('/v1/outputs?limit=100')).data;
 
 before(async () => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium; npm test does it)`);
-  studioDir = await mkdtemp(join(tmpdir(), 'cosyfleet-studio-pages-'));
-  await buildStudio(studioDir);
-  browser = await chromium.launch({ executablePath: CHROMIUM });
+  const studioRoot = await harness.build('pages');
+  await harness.launch();
   engine = new GateEngine(new EspeakEngine({ workers: 2 }));
-  server = await startTestServer({}, { engine, studioRoot: studioDir });
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
-  ({ page, problems } = await openPage(context));
+  server = await startTestServer({}, { engine, studioRoot });
+  harness.defer(() => server.close());
+  ({ page, problems } = await harness.open());
 });
 
-after(async () => {
-  await context?.close();
-  await browser?.close();
-  await server?.close();
-  await rm(studioDir, { recursive: true, force: true });
-});
+after(() => harness.close());
 
 describe('the Lexicon page', () => {
   it('adds an entry by keyboard and shows it in the table, which the search filters', async () => {
@@ -192,10 +179,8 @@ describe('the Lexicon page', () => {
   });
 
   it('fits a phone: no horizontal scrolling at 375 px', async () => {
-    await page.setViewportSize({ width: 375, height: 740 });
-    const { scroll, client } = await widths(page);
-    assert.ok(scroll <= client, `the page is ${scroll} px wide in a ${client} px viewport`);
-    await page.setViewportSize({ width: 1280, height: 900 });
+    await assertFitsPhone(page);
+    await page.setViewportSize(DESKTOP);
   });
 
   it('deletes the entry after asking: gone from the table, the server and the tested sentence', async () => {
@@ -318,9 +303,7 @@ describe('the History page', () => {
     assert.equal(await page.getByRole('button', { name: 'Show older outputs' }).count(), 0);
     // The one the studio made is the oldest: it alone can be re-run.
     assert.equal(await page.getByRole('button', { name: 'Re-run with changes' }).count(), 1);
-    await page.setViewportSize({ width: 375, height: 740 });
-    const { scroll, client } = await widths(page);
-    assert.ok(scroll <= client, `the page is ${scroll} px wide in a ${client} px viewport`);
+    await assertFitsPhone(page);
     assert.deepEqual(problems, []);
   });
 });

@@ -8,20 +8,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { EspeakEngine } from '../../src/engines/espeak/engine.js';
 import { postJson, startTestServer, type TestServer } from '../helpers/server.js';
 import { lookupTarget } from '../../web/src/speak/word-at.js';
 import { localIssues, shownIssues, validatorAgrees } from '../../web/src/speak/token-issue.js';
 import { chosenTokens } from '../../web/src/speak/pronounce.js';
-import { CHROMIUM, openPage, seriousViolations, WAIT_MS, widths } from './browser.js';
-import { buildStudio } from './studio-build.js';
+import { assertFitsPhone, DESKTOP, screenshot, seriousViolations, StudioHarness, WAIT_MS } from './browser.js';
 
-const ARTIFACTS = fileURLToPath(new URL('../../dist/test-artifacts/', import.meta.url));
 
 interface PronounceWire {
   items: { text: string; position: number; found: boolean; readings: { tokens: string; raw: string }[] }[];
@@ -101,10 +95,8 @@ describe('every invalid token', () => {
 });
 
 describe('the Speak page in a browser', () => {
-  let browser: Browser;
-  let studioDir: string;
+  const harness = new StudioHarness();
   let server: TestServer;
-  let context: BrowserContext;
   let page: Page;
   let problems: string[];
 
@@ -138,21 +130,14 @@ describe('the Speak page in a browser', () => {
   }
 
   before(async () => {
-    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium; npm test does it)`);
-    studioDir = await mkdtemp(join(tmpdir(), 'cosyfleet-studio-speak-'));
-    await buildStudio(studioDir);
-    server = await startTestServer({}, { engine: new EspeakEngine({ workers: 1 }), studioRoot: studioDir });
-    browser = await chromium.launch({ executablePath: CHROMIUM });
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
-    ({ page, problems } = await openPage(context));
+    const studioRoot = await harness.build('speak');
+    server = await startTestServer({}, { engine: new EspeakEngine({ workers: 1 }), studioRoot });
+    harness.defer(() => server.close());
+    await harness.launch();
+    ({ page, problems } = await harness.open());
   });
 
-  after(async () => {
-    await context?.close();
-    await browser?.close();
-    await server?.close();
-    if (studioDir) await rm(studioDir, { recursive: true, force: true });
-  });
+  after(() => harness.close());
 
   it('shows the CMU readings of a clicked English word; one click inserts them, and preview-text shows them', async () => {
     const SENTENCE = 'Wait a minute please.';
@@ -328,12 +313,9 @@ describe('the Speak page in a browser', () => {
     await settled();
     await clickText(SENTENCE.indexOf('minute') + 1, SENTENCE.indexOf('minute') + 2);
     await page.locator('[data-testid=lookup][data-state=ready]').waitFor();
-    const { scroll, client } = await widths(page);
-    assert.ok(scroll <= client, `the page is ${scroll} px wide in a ${client} px viewport`);
-    await page.setViewportSize({ width: 1280, height: 900 });
-    await mkdir(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: join(ARTIFACTS, 'studio-speak.png'), fullPage: true });
-    assert.ok(existsSync(join(ARTIFACTS, 'studio-speak.png')));
+    await assertFitsPhone(page);
+    await page.setViewportSize(DESKTOP);
+    assert.ok(existsSync(await screenshot(page, 'studio-speak.png')));
     assert.deepEqual(problems, []);
   });
 });

@@ -6,21 +6,14 @@
 // One browser; one page.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { decodeAudio } from '../../src/audio/decoders.js';
 import { encodeWav, wavSampleRate } from '../../web/src/voices/wav.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { expectError, speech, TRANSCRIPT, uploadVoice } from '../helpers/voices.js';
-import { CHROMIUM, openPage, seriousViolations, WAIT_MS, widths } from './browser.js';
-import { buildStudio } from './studio-build.js';
-
-/** Where the page's screenshots are kept after the run (a test artifact, not an input). */
-const ARTIFACTS = fileURLToPath(new URL('../../dist/test-artifacts/', import.meta.url));
+import { assertFitsPhone, DESKTOP, screenshot, seriousViolations, StudioHarness, WAIT_MS } from './browser.js';
 
 interface VoiceWire {
   id: string;
@@ -33,11 +26,8 @@ interface VoiceWire {
   original?: { format: string; sampleRate: number; channels: number; bytes: number };
 }
 
-let browser: Browser;
-let studioDir: string;
-let fakeMic: string;
+const harness = new StudioHarness();
 let server: TestServer;
-let context: BrowserContext;
 let page: Page;
 let problems: string[];
 
@@ -81,27 +71,17 @@ async function uploadThroughPage(bytes: Uint8Array, filename: string): Promise<v
 }
 
 before(async () => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium; npm test does it)`);
-  studioDir = await mkdtemp(join(tmpdir(), 'cosyfleet-studio-voices-'));
-  await buildStudio(studioDir);
+  const studioDir = await harness.build('voices');
   server = await startTestServer({}, { studioRoot: studioDir });
+  harness.defer(() => server.close());
   // The fake microphone plays this speech (in a loop) to every getUserMedia.
-  fakeMic = join(studioDir, 'fake-microphone.wav');
+  const fakeMic = join(studioDir, 'fake-microphone.wav');
   await writeFile(fakeMic, await speech(server.url, { format: 'wav', sample_rate: 48000 }));
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${fakeMic}`],
-  });
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
-  ({ page, problems } = await openPage(context));
+  await harness.launch(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${fakeMic}`]);
+  ({ page, problems } = await harness.open());
 });
 
-after(async () => {
-  await context?.close();
-  await browser?.close();
-  await server?.close();
-  if (studioDir) await rm(studioDir, { recursive: true, force: true });
-});
+after(() => harness.close());
 
 describe('the WAV encoder the page uploads recordings with', () => {
   it('writes 16-bit PCM that the server decodes to the same samples (clamped, within 1.5 steps: the server divides by 32768)', async () => {
@@ -320,14 +300,11 @@ describe('the Voices page', () => {
 
   it('has no serious or critical accessibility violations, fits 375 px, and leaves a screenshot', async () => {
     assert.deepEqual(await seriousViolations(page), []);
-    await mkdir(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: join(ARTIFACTS, 'studio-voices.png'), fullPage: true });
-    await page.setViewportSize({ width: 375, height: 740 });
-    const { scroll, client } = await widths(page);
-    assert.ok(scroll <= client, `the page is ${scroll} px wide in a ${client} px viewport`);
-    await page.screenshot({ path: join(ARTIFACTS, 'studio-voices-375.png'), fullPage: true });
+    await screenshot(page, 'studio-voices.png');
+    await assertFitsPhone(page);
+    await screenshot(page, 'studio-voices-375.png');
     assert.deepEqual(await seriousViolations(page), []);
-    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.setViewportSize(DESKTOP);
   });
 
   it('deletes a voice after asking: gone from the page and the server', async () => {

@@ -4,17 +4,12 @@
 // plays while the rest of the response has not arrived. One browser; one page per server.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { EspeakEngine } from '../../src/engines/espeak/engine.js';
 import { GateEngine } from '../helpers/gate-engine.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { speech, uploadVoice } from '../helpers/voices.js';
-import { CHROMIUM, openPage, seriousViolations, WAIT_MS, widths } from './browser.js';
-import { buildStudio } from './studio-build.js';
+import { assertFitsPhone, openPage, seriousViolations, StudioHarness, WAIT_MS } from './browser.js';
 
 const API_KEY = 'studio-ui-test-key-0123456789';
 
@@ -23,20 +18,15 @@ const API_KEY = 'studio-ui-test-key-0123456789';
 const FIRST_SEGMENT = Array.from({ length: 7 }, (_, i) => `Sentence ${i + 1} of the studio test plays while the rest is made.`).join(' ') + ' 😀';
 const HELD = 'The zebra waits at the gate.';
 
-let browser: Browser;
+const harness = new StudioHarness();
 let studioDir: string;
 
 before(async () => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium; npm test does it)`);
-  studioDir = await mkdtemp(join(tmpdir(), 'cosyfleet-studio-ui-'));
-  await buildStudio(studioDir);
-  browser = await chromium.launch({ executablePath: CHROMIUM });
+  studioDir = await harness.build('ui');
+  await harness.launch();
 });
 
-after(async () => {
-  await browser?.close();
-  await rm(studioDir, { recursive: true, force: true });
-});
+after(() => harness.close());
 
 const currentTime = (page: Page) => page.locator('audio').evaluate((el) => (el as unknown as { currentTime: number }).currentTime);
 /** Waits until the media element has played past `seconds` (a function, not a string: the CSP forbids eval). */
@@ -56,8 +46,7 @@ describe('the studio (AUTH=off)', () => {
     // A voice in the library, for the picker's second group.
     const upload = await uploadVoice(server.url, { audio: { bytes: await speech(server.url, { format: 'wav' }), type: 'audio/wav' }, fields: { name: 'Studio voice' } });
     assert.equal(upload.status, 201, await upload.clone().text());
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
-    ({ page, problems } = await openPage(context));
+    ({ context, page, problems } = await harness.open());
   });
   after(async () => {
     // A held engine call would keep the server from closing.
@@ -188,8 +177,7 @@ describe('the studio (AUTH=off)', () => {
     await page.setViewportSize({ width: 375, height: 740 });
     await page.locator('#text').fill(`${FIRST_SEGMENT} a [MAY0] ${'x'.repeat(120)}`);
     await page.locator('#text-check .issue').waitFor();
-    const { scroll, client } = await widths(page);
-    assert.ok(scroll <= client, `the page is ${scroll} px wide in a ${client} px viewport`);
+    await assertFitsPhone(page);
     assert.deepEqual(problems, []);
   });
 });
@@ -202,8 +190,7 @@ describe('the studio (AUTH=keys)', () => {
 
   before(async () => {
     server = await startTestServer({ auth: 'keys', apiKeys: API_KEY }, { studioRoot: studioDir });
-    context = await browser.newContext({ viewport: { width: 1024, height: 800 }, locale: 'en-US' });
-    ({ page, problems } = await openPage(context));
+    ({ context, page, problems } = await harness.open({ viewport: { width: 1024, height: 800 } }));
   });
   after(async () => {
     await context?.close();
