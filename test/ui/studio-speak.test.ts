@@ -167,7 +167,10 @@ describe('the Speak page in a browser', () => {
     assert.equal(await page.locator('[data-testid=highlight] .tok-cmu').count(), 5);
     await page.locator('#text-check[data-status=ok]').waitFor();
     await page.getByRole('button', { name: 'Preview text' }).click();
-    const segments = await page.locator('section.preview ol.segments > li code').allTextContents();
+    // The section appears when the server's answer does (allTextContents does not wait).
+    const shown = page.locator('section.preview ol.segments > li code');
+    await shown.first().waitFor();
+    const segments = await shown.allTextContents();
     assert.deepEqual(segments, [expected]);
     assert.deepEqual(problems, []);
   });
