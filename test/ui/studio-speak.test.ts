@@ -149,7 +149,7 @@ describe('the Speak page in a browser', () => {
     const dialog = page.getByRole('dialog', { name: 'Pronunciation of “minute”' });
     await page.locator('[data-testid=lookup][data-state=ready]').waitFor();
     // The keyboard stays in the text after a click; the word is marked in the layer.
-    assert.equal(await page.evaluate('document.activeElement.id'), 'text');
+    await page.locator('#text:focus').waitFor(); // focus moves in an effect, after the render a check could see
     assert.equal(await page.locator('[data-testid=highlight] [data-lookup]').textContent(), 'minute');
     const served = await api<PronounceWire>('/v1/pronounce?text=minute&language=en');
     const readings = served.items[0]?.readings.map((r) => r.tokens) ?? [];
@@ -163,7 +163,7 @@ describe('the Speak page in a browser', () => {
     await dialog.waitFor({ state: 'detached' });
     const expected = 'Wait a [M][AY0][N][UW1][T] please.';
     assert.equal(await page.locator('#text').inputValue(), expected);
-    assert.equal(await page.evaluate('document.activeElement.id'), 'text');
+    await page.locator('#text:focus').waitFor(); // focus moves in an effect, after the render a check could see
     assert.equal(await page.locator('[data-testid=highlight] .tok-cmu').count(), 5);
     await page.locator('#text-check[data-status=ok]').waitFor();
     await page.getByRole('button', { name: 'Preview text' }).click();
@@ -197,13 +197,12 @@ describe('the Speak page in a browser', () => {
     assert.ok(shown.includes('[x][íng]'));
     assert.match((await dialog.textContent()) ?? '', /háng.*xíng|xíng.*háng/);
     // Opened from the keyboard: the keyboard is in the dialog, on the chosen reading.
-    assert.equal(await page.evaluate('document.activeElement.type'), 'radio');
-    assert.equal(await page.evaluate('document.activeElement.checked'), true);
+    await dialog.locator('input[type=radio]:checked:focus').waitFor();
     assert.deepEqual(await seriousViolations(page), []);
 
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
-    assert.equal(await page.evaluate('document.activeElement.id'), 'text');
+    await page.locator('#text:focus').waitFor(); // focus moves in an effect, after the render a check could see
     assert.equal(await text.inputValue(), TEXT);
 
     // By keyboard all the way: the next reading, and Enter inserts it (it does not submit the form: nothing is spoken).
@@ -214,7 +213,7 @@ describe('the Speak page in a browser', () => {
     await page.keyboard.press('Enter');
     await dialog.waitFor({ state: 'detached' });
     assert.equal(await text.inputValue(), TEXT.replace('行', shown[1] as string));
-    assert.equal(await page.evaluate('document.activeElement.id'), 'text');
+    await page.locator('#text:focus').waitFor(); // focus moves in an effect, after the render a check could see
     assert.equal(await page.locator('#player-status').getAttribute('data-state'), 'idle');
     assert.deepEqual(problems, []);
   });
@@ -240,7 +239,7 @@ describe('the Speak page in a browser', () => {
     assert.match(JSON.stringify(await preview.json()), /We \[L\]\[AY1\]\[V\] here\./);
     await dialog.getByRole('button', { name: 'Close' }).click();
     await dialog.waitFor({ state: 'detached' });
-    assert.equal(await page.evaluate('document.activeElement.id'), 'text');
+    await page.locator('#text:focus').waitFor(); // focus moves in an effect, after the render a check could see
     assert.deepEqual(problems, []);
   });
 

@@ -144,7 +144,8 @@ describe('the studio (AUTH=off)', () => {
   it('switches the interface to Chinese and back', async () => {
     await page.getByTestId('language').click();
     await page.getByRole('heading', { level: 1, name: '朗读' }).waitFor();
-    assert.equal(await page.evaluate('document.documentElement.lang'), 'zh-CN');
+    // <html lang> follows in an effect, after the render the heading shows.
+    await page.locator('html[lang=zh-CN]').waitFor({ state: 'attached' });
     assert.ok((await page.locator('nav').textContent())?.includes('音色'));
     assert.equal(await page.locator('label[for=voice]').textContent(), '音色');
     assert.equal(await page.getByRole('button', { name: '朗读', exact: true }).count(), 1);
@@ -155,7 +156,7 @@ describe('the studio (AUTH=off)', () => {
     await page.getByRole('heading', { level: 1, name: '朗读' }).waitFor();
     await page.getByTestId('language').click();
     await page.getByRole('heading', { level: 1, name: 'Speak' }).waitFor();
-    assert.equal(await page.evaluate('document.documentElement.lang'), 'en');
+    await page.locator('html[lang=en]').waitFor({ state: 'attached' });
   });
 
   it('is usable by keyboard: the skip link, then the navigation, in order', async () => {
@@ -168,7 +169,7 @@ describe('the studio (AUTH=off)', () => {
     assert.equal(await page.evaluate('document.activeElement.getAttribute("href")'), '#/voices');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { level: 1, name: 'Voices' }).waitFor();
-    assert.equal(await page.evaluate('document.activeElement.tagName'), 'H1');
+    await page.locator('h1:focus').waitFor();
     await page.goto(`${server.url}/#/speak`);
     await page.locator('#text').waitFor();
   });
@@ -202,7 +203,7 @@ describe('the studio (AUTH=keys)', () => {
     assert.equal(res?.status(), 200);
     const input = page.locator('#api-key');
     await input.waitFor();
-    assert.equal(await page.evaluate('document.activeElement.id'), 'api-key');
+    await page.locator('#api-key:focus').waitFor();
     assert.deepEqual(await seriousViolations(page), []);
     await input.fill('cf_not-a-key-of-this-service');
     await page.getByRole('button', { name: 'Use this key' }).click();
