@@ -35,29 +35,44 @@ export function lindleyWaits(arrivalsMs: readonly number[], service: Service): F
   return w;
 }
 
-/** The p95 of (wait + addMs) over the arrivals whose index passes `keep`. */
-export function replayP95(arrivalsMs: readonly number[], service: Service, addMs: number, keep: (i: number) => boolean): number {
+/** The p95 of (wait + add) over the arrivals whose index passes `keep`; `add` is a constant or one per arrival (its own service). */
+export function replayP95(arrivalsMs: readonly number[], service: Service, add: Service, keep: (i: number) => boolean): number {
   const w = lindleyWaits(arrivalsMs, service);
+  const plus = typeof add === 'number' ? () => add : add;
   const kept: number[] = [];
-  for (let i = 0; i < w.length; i++) if (keep(i)) kept.push((w[i] as number) + addMs);
+  for (let i = 0; i < w.length; i++) if (keep(i)) kept.push((w[i] as number) + plus(i));
   if (kept.length === 0) throw new Error('no arrivals kept');
   return exactQuantile(Float64Array.from(kept).sort(), 0.95);
 }
 
 /**
- * The same model's long-run p95 of (wait + addMs): Poisson arrivals at `ratePerS`, `n` of them
- * after a warm-up of the same length (the mean of a few seeds, so the reference itself is steady
- * to well under a percent).
+ * The same model's long-run p95 of (wait + addMs): Poisson arrivals at `ratePerS` and a constant
+ * service, `n` of them after a warm-up of the same length.
  */
 export function steadyP95(ratePerS: number, serviceMs: number, addMs: number, n = 400_000, seed = 1): number {
-  if (!(ratePerS * serviceMs < 1000)) throw new Error('the model is past saturation: no steady state');
-  const rng = new Rng(seed, 17);
+  return steadyP95Drawn(ratePerS, [serviceMs], addMs, n, seed);
+}
+
+/**
+ * steadyP95 with every request's service drawn at random from `servicesMs` (a replay's engine
+ * times: the model's M/G/1 with that very distribution); `add` is a constant (first audio) or
+ * 'own' (completion: the request's own service after its wait).
+ */
+export function steadyP95Drawn(ratePerS: number, servicesMs: readonly number[], add: number | 'own', n = 400_000, seed = 1): number {
+  if (servicesMs.length === 0) throw new Error('no service times to draw from');
+  const mean = servicesMs.reduce((a, b) => a + b, 0) / servicesMs.length;
+  if (!(ratePerS * mean < 1000)) throw new Error('the model is past saturation: no steady state');
+  const rng = new Rng(seed, 23);
   const meanGapMs = 1000 / ratePerS;
+  const draw = () => servicesMs[Math.min(servicesMs.length - 1, Math.floor(rng.nextOpen() * servicesMs.length))] as number;
   const kept = new Float64Array(n);
   let w = 0;
+  let s = draw();
   for (let i = 0; i < 2 * n; i++) {
-    w = Math.max(0, w + serviceMs + Math.log(rng.nextOpen()) * meanGapMs);
-    if (i >= n) kept[i - n] = w + addMs;
+    if (i >= n) kept[i - n] = w + (add === 'own' ? s : add);
+    const next = draw();
+    w = Math.max(0, w + s + Math.log(rng.nextOpen()) * meanGapMs);
+    s = next;
   }
   return exactQuantile(kept.sort(), 0.95);
 }

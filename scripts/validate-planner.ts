@@ -24,6 +24,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,7 +35,7 @@ import { parseUserProfiles } from '../src/planner/profiles.js';
 import { exactQuantile } from '../src/planner/queueing.js';
 import { Fields } from '../src/planner/validate.js';
 import { validateWorkload } from '../src/planner/workload.js';
-import { replayP95, steadyP95 } from './replay-queue.js';
+import { replayP95, steadyP95Drawn } from './replay-queue.js';
 
 interface Size {
   /** Seconds per closed-loop level when measuring the profile. */
@@ -72,6 +73,8 @@ export interface Row {
   matched: number;
   /** Engine time per request in this row's replay / in the profile run. */
   speed: number;
+  /** How much one request's engine time varied in the replay (coefficient of variation; the matched prediction's serviceScv is its square). */
+  serviceCv: number;
   /**
    * The machine's speed held well enough within the replay to judge a steady-state prediction.
    * A row that is not judged neither passes nor fails; it is reported with why.
@@ -121,7 +124,14 @@ async function freePort(): Promise<number> {
 }
 
 /** The real CLI (`cosyfleet serve`) in its own process, the engine with `workers` threads. */
-async function startServer(workers: number): Promise<{ url: string; child: ChildProcess; dataDir: string }> {
+/** What the server logged of one finished job ('job finished' at debug level), by request id. */
+interface JobLog {
+  engineMs: number;
+  waitMs: number;
+  totalMs: number;
+}
+
+async function startServer(workers: number): Promise<{ url: string; child: ChildProcess; dataDir: string; jobs: Map<string, JobLog> }> {
   const port = await freePort();
   const root = fileURLToPath(new URL('..', import.meta.url));
   const cli = join(root, 'src', 'cli.ts');
@@ -131,7 +141,8 @@ async function startServer(workers: number): Promise<{ url: string; child: Child
       PATH: process.env.PATH ?? '',
       PORT: String(port),
       HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
+      // debug: every job's 'job finished' line, with its engine time, under the request id bench records.
+      LOG_LEVEL: 'debug',
       ESPEAK_WORKERS: String(workers),
       // The validation reads /metrics and sends no key; nothing but this script can reach it.
       AUTH: 'off',
@@ -140,14 +151,20 @@ async function startServer(workers: number): Promise<{ url: string; child: Child
       DATA_DIR: dataDir,
     },
     cwd: root,
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const jobs = new Map<string, JobLog>();
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    if (!line.includes('"job finished"')) return;
+    const l = JSON.parse(line) as { reqId?: string; engineMs?: number; waitMs?: number; totalMs?: number; outcome?: string };
+    if (l.reqId && l.outcome === 'completed' && l.engineMs !== undefined) jobs.set(l.reqId, { engineMs: l.engineMs, waitMs: l.waitMs ?? 0, totalMs: l.totalMs ?? 0 });
   });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 300; i++) {
     if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);
     try {
       const r = await fetch(`${url}/healthz`);
-      if (r.ok) return { url, child, dataDir };
+      if (r.ok) return { url, child, dataDir, jobs };
     } catch {
       // not listening yet
     }
@@ -251,21 +268,45 @@ function okValues(run: BenchRun, key: 'firstAudioMs' | 'completionMs', afterS: n
   return run.records.filter((r) => r.outcome === 'ok' && r[key] !== null && r.sentAtMs >= afterS * 1000).map((r) => r[key] as number);
 }
 
+/** One replay's engine time per request, from the server's log, in the order the requests were sent. */
+interface Services {
+  /** Per record (sorted by sentAtMs): its engine ms, or null when the server logged none for it. */
+  ordered: (number | null)[];
+  /** The measured ones (ok, after the warm-up). */
+  measured: number[];
+  mean: number;
+  /** Squared coefficient of variation of `measured`: the planner's serviceScv, as this replay had it. */
+  scv: number;
+}
+
+function servicesOf(records: BenchRun['records'], jobs: ReadonlyMap<string, JobLog>, fromS: number): Services {
+  const sorted = [...records].sort((a, b) => a.sentAtMs - b.sentAtMs);
+  const ordered = sorted.map((r) => (r.requestId ? (jobs.get(r.requestId)?.engineMs ?? null) : null));
+  const measured = sorted.flatMap((r, i) => (r.outcome === 'ok' && r.sentAtMs >= fromS * 1000 && ordered[i] !== null ? [ordered[i] as number] : []));
+  if (measured.length < 20) throw new Error(`the server logged the engine time of only ${measured.length} measured requests`);
+  const mean = measured.reduce((a, b) => a + b, 0) / measured.length;
+  const variance = measured.reduce((a, b) => a + (b - mean) ** 2, 0) / (measured.length - 1);
+  return { ordered, measured, mean, scv: variance / mean ** 2 };
+}
+
 /**
- * The luck of one replay's arrivals for p95 first audio and completion (scripts/replay-queue.ts):
- * the planner's model of one engine thread (FIFO; every request occupies it for the mean engine
- * time per call at the replay's speed; first audio the unloaded first audio after the wait,
- * completion the service after it) on the replay's own arrival times, over the same model's
- * long-run p95. Only the arrivals are replayed: how the real engine's time varies from request
- * to request, and from minute to minute, stays for the validation to judge.
+ * The luck of one replay for p95 first audio and completion (scripts/replay-queue.ts): the
+ * planner's model of one engine thread (FIFO; each request occupies it for its own engine time,
+ * as the server logged it; first audio the unloaded first audio after the wait, completion its
+ * own engine time after it) run on the replay's own arrival times and engine times, over the
+ * same model's long-run p95 with engine times drawn independently from that replay's. What it
+ * takes out is chance: which arrivals bunched, which requests were slow and whether slow ones
+ * came together. What it leaves is what the validation exists to find: the real server behaving
+ * unlike a FIFO queue on the same inputs, and the planner's analytic p95 unlike its model's.
  */
-function luckOf(run: BenchRun, rate: number, serviceMs: number, firstAudioMs: number, fromS: number): { firstAudio: number; completion: number } {
+function luckOf(run: BenchRun, rate: number, services: Services, firstAudioMs: number, fromS: number): { firstAudio: number; completion: number } {
   const records = [...run.records].sort((a, b) => a.sentAtMs - b.sentAtMs);
   const arrivals = records.map((r) => r.sentAtMs);
-  const keep = (i: number) => records[i]!.outcome === 'ok' && records[i]!.sentAtMs >= fromS * 1000;
+  const service = (i: number) => services.ordered[i] ?? services.mean;
+  const keep = (i: number) => records[i]!.outcome === 'ok' && records[i]!.sentAtMs >= fromS * 1000 && services.ordered[i] !== null;
   return {
-    firstAudio: replayP95(arrivals, serviceMs, firstAudioMs, keep) / steadyP95(rate, serviceMs, firstAudioMs),
-    completion: replayP95(arrivals, serviceMs, serviceMs, keep) / steadyP95(rate, serviceMs, serviceMs),
+    firstAudio: replayP95(arrivals, service, firstAudioMs, keep) / steadyP95Drawn(rate, services.measured, firstAudioMs),
+    completion: replayP95(arrivals, service, service, keep) / steadyP95Drawn(rate, services.measured, 'own'),
   };
 }
 
@@ -277,6 +318,10 @@ export async function validatePlanner(argv: string[], log: (s: string) => void =
   const server = await startServer(workers);
   const target: Target = { url: server.url, route: 'tts', audioFormat: 'pcm' };
   const texts = fixedTexts(CHARS, 'en');
+  // The text as sent: cut at a word boundary, it is a few characters short of CHARS (344), and
+  // the planner must be told the length that is really spoken (350 put every replay's load 1.7%
+  // below the planner's, which near saturation is a 15% longer predicted wait).
+  const chars = texts.next().chars;
   try {
     // 1. The profile: the closed-loop ramp as a user runs it, up to the engine's threads. One
     //    engine thread serves one request at a time (a FIFO queue in the server); streams past
@@ -290,7 +335,7 @@ export async function validatePlanner(argv: string[], log: (s: string) => void =
     // the replays met (seen in every run before the warm-up was raised from 2 s).
     const measured = await engineTimeOf(server.url, () => runClosedLoop({ target, texts, concurrency: levels, levelDurationS: size.profileLevelS, warmupS: size.warmupS }));
     const profileCallS = measured.perCallS;
-    const asMeasured = toProfile(measured.result, { engine: 'espeak-embedded', gpu: instance.gpu, instanceType, local: true, flags: { ESPEAK_WORKERS: workers, chars: CHARS } });
+    const asMeasured = toProfile(measured.result, { engine: 'espeak-embedded', gpu: instance.gpu, instanceType, local: true, flags: { ESPEAK_WORKERS: workers, chars } });
     // What occupies the engine thread is its own time per request; the HTTP round trip around
     // it is latency, not occupancy (the next request's synthesis starts while the last one's
     // answer is still on its way). One stream per engine thread: its throughput is the audio it
@@ -312,12 +357,12 @@ export async function validatePlanner(argv: string[], log: (s: string) => void =
 
     // 2. The planner's predictions, one workload per load level.
     const atCap = profile.throughput.find((t) => t.concurrency === profile.maxConcurrency) ?? profile.throughput[profile.throughput.length - 1]!;
-    const capacityRps = (atCap.audioSecondsPerSecond * charsPerSecond) / CHARS;
+    const capacityRps = (atCap.audioSecondsPerSecond * charsPerSecond) / chars;
     const predict = (rate: number, userProfiles: ReturnType<typeof curvesOf>) => {
       const w = validateWorkload({
         name: `validate ${rate.toFixed(3)}/s`,
         requestsPerDay: rate * 86400,
-        meanChars: CHARS,
+        meanChars: chars,
         lengthDistribution: { type: 'fixed' },
         language: [{ code: 'en', share: 1, charsPerSecond }],
         hourlyWeights: new Array(24).fill(1),
@@ -337,7 +382,7 @@ export async function validatePlanner(argv: string[], log: (s: string) => void =
 
     const rows: Row[] = [];
     // `--records FILE`: every judged replay's requests, for a look at what the table sums up.
-    const replays: { load: number; rate: number; perCallS: number; profileCallS: number; records: BenchRun['records'] }[] = [];
+    const replays: { load: number; rate: number; perCallS: number; profileCallS: number; records: BenchRun['records']; engineMs: (number | null)[] }[] = [];
     for (const load of LOADS) {
       const rate = capacityRps * load;
       const o = predict(rate, curves);
@@ -349,12 +394,14 @@ export async function validatePlanner(argv: string[], log: (s: string) => void =
       // differs from its answer at the mean by less than the target. Otherwise (few windows, or a
       // machine whose speed swung; near saturation any doubt moves the queue a lot) it is
       // repeated, and never judged a success.
-      let best: { replay: Timed<BenchRun>; sway: number; matched: ReturnType<typeof predict> | null } | null = null;
+      let best: { replay: Timed<BenchRun>; sway: number; matched: ReturnType<typeof predict> | null; services: Services } | null = null;
       let attempts = 0;
       while (attempts < ATTEMPTS && (best === null || best.sway > TARGET.latency)) {
         attempts++;
         const replay = await engineTimeOf(server.url, () => runOpenLoop({ target, texts, rate, durationS, seed: 11 + Math.round(load * 100) + 1000 * (attempts - 1) }), size.warmupS);
-        const at = (factor: number) => (factor * load < 0.97 ? predict(rate, curvesOf(atSpeed(profile, factor))) : null);
+        // The engine's speed and its request-to-request variability as this replay met them.
+        const services = servicesOf(replay.result.records, server.jobs, size.warmupS);
+        const at = (factor: number) => (factor * load < 0.97 ? predict(rate, curvesOf({ ...atSpeed(profile, factor), serviceScv: Math.round(services.scv * 1000) / 1000 })) : null);
         const speed = replay.perCallS / profileCallS;
         const matched = at(speed);
         let sway = Infinity;
@@ -367,23 +414,22 @@ export async function validatePlanner(argv: string[], log: (s: string) => void =
           }
         }
         const windows = replay.windows.map((w) => (100 / w).toFixed(0)).join(' ');
-        log(`  engine speed ${(100 / speed).toFixed(0)}% of the profile's; by 10 s, % of its mean: ${windows} (σ ${(replay.spread * 100).toFixed(1)}%, standard error of the mean ${((replay.spread * 100) / Math.sqrt(Math.max(1, replay.windows.length))).toFixed(1)}%, which moves the prediction ${Number.isFinite(sway) ? `${(sway * 100).toFixed(0)}%` : 'past saturation'})`);
+        log(`  engine speed ${(100 / speed).toFixed(0)}% of the profile's; by 10 s, % of its mean: ${windows} (σ ${(replay.spread * 100).toFixed(1)}%, standard error of the mean ${((replay.spread * 100) / Math.sqrt(Math.max(1, replay.windows.length))).toFixed(1)}%, which moves the prediction ${Number.isFinite(sway) ? `${(sway * 100).toFixed(0)}%` : 'past saturation'}); engine time per request varied by ${(Math.sqrt(services.scv) * 100).toFixed(0)}% (the profile's: ${(Math.sqrt(profile.serviceScv ?? 0) * 100).toFixed(0)}%)`);
         if (sway > TARGET.latency) log(`  too unsteady to judge (attempt ${attempts} of ${ATTEMPTS})${attempts < ATTEMPTS ? ': replaying' : ''}`);
-        if (best === null || sway < best.sway) best = { replay, sway, matched };
+        if (best === null || sway < best.sway) best = { replay, sway, matched, services };
       }
       const run = best!.replay.result;
       const speed = best!.replay.perCallS / profileCallS;
       const steady = best!.sway <= TARGET.latency;
       const matched = best!.matched;
-      replays.push({ load, rate, perCallS: best!.replay.perCallS, profileCallS, records: run.records });
+      replays.push({ load, rate, perCallS: best!.replay.perCallS, profileCallS, records: run.records, engineMs: best!.services.ordered });
       const fa = okValues(run, 'firstAudioMs', size.warmupS);
       const done = okValues(run, 'completionMs', size.warmupS);
-      const judged = { load, rate, speed, steady, attempts, sway: best!.sway };
-      // The model's service time and unloaded first audio at the replay's speed, as the
-      // speed-matched prediction has them.
-      const serviceMs = (1000 * speed) / capacityRps;
+      const services = best!.services;
+      const judged = { load, rate, speed, serviceCv: Math.sqrt(services.scv), steady, attempts, sway: best!.sway };
+      // The unloaded first audio at the replay's speed, as the speed-matched prediction has it.
       const firstAudioMs = firstAudioAtOne(profile) * speed;
-      const luck = speed * load < 0.97 ? luckOf(run, rate, serviceMs, firstAudioMs, size.warmupS) : { firstAudio: NaN, completion: NaN };
+      const luck = speed * load < 0.97 ? luckOf(run, rate, services, firstAudioMs, size.warmupS) : { firstAudio: NaN, completion: NaN };
       rows.push(row(judged, 'p95 first audio (ms)', o.p95FirstAudioMs ?? NaN, matched?.p95FirstAudioMs ?? Infinity, p95(fa), luck.firstAudio, TARGET.latency));
       rows.push(row(judged, 'p95 completion (ms)', o.p95CompletionMs, matched?.p95CompletionMs ?? Infinity, p95(done), luck.completion, TARGET.latency));
       // Instances: what the planner sizes vs whether one instance kept up with the arrivals
@@ -407,11 +453,11 @@ export async function validatePlanner(argv: string[], log: (s: string) => void =
     const overSpeed = overload.perCallS / profileCallS;
     // Capacity is judged at the overload's own mean speed whatever its steadiness: completions
     // over a window count the same work however the speed moved within it.
-    rows.push(row({ load: 1, rate: over, speed: overSpeed, steady: true, attempts: 1, sway: 0 }, 'capacity (requests/s per instance)', capacityRps, capacityRps / overSpeed, sustained, 1, TARGET.capacity));
+    rows.push(row({ load: 1, rate: over, speed: overSpeed, serviceCv: NaN, steady: true, attempts: 1, sway: 0 }, 'capacity (requests/s per instance)', capacityRps, capacityRps / overSpeed, sustained, 1, TARGET.capacity));
 
     // A run that could judge no load level has shown nothing: it fails too.
     const ok = rows.every((r) => r.ok) && rows.some((r) => r.steady && r.load < 1);
-    const report = render(rows, { sizeName, workers, instanceType, profile: profile as unknown as Record<string, unknown> });
+    const report = render(rows, { sizeName, workers, instanceType, chars, profile: profile as unknown as Record<string, unknown> });
     const recordsFile = argv[argv.indexOf('--records') + 1];
     if (argv.includes('--records') && recordsFile) writeFileSync(recordsFile, JSON.stringify({ profile, rows, replays }));
     return { rows, ok, report };
@@ -423,7 +469,7 @@ export async function validatePlanner(argv: string[], log: (s: string) => void =
 }
 
 function row(
-  judged: Pick<Row, 'load' | 'rate' | 'speed' | 'steady' | 'attempts' | 'sway'>,
+  judged: Pick<Row, 'load' | 'rate' | 'speed' | 'serviceCv' | 'steady' | 'attempts' | 'sway'>,
   what: string,
   predicted: number,
   matched: number,
@@ -448,26 +494,27 @@ function firstAudioAtOne(profile: BenchProfile): number {
   return one.ms;
 }
 
-function render(rows: Row[], meta: { sizeName: string; workers: number; instanceType: string; profile: Record<string, unknown> }): string {
+function render(rows: Row[], meta: { sizeName: string; workers: number; instanceType: string; chars: number; profile: Record<string, unknown> }): string {
   const fmt = (x: number) => (Number.isFinite(x) ? (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(2)) : '—');
   const err = (r: Row, p: number) => (r.target > 0 && Number.isFinite(p) ? `${((p / r.measured - 1) * 100).toFixed(1)}%` : '');
   const errTo = (r: Row) => (r.target > 0 && Number.isFinite(r.matched) && Number.isFinite(r.adjusted) ? `${((r.matched / r.adjusted - 1) * 100).toFixed(1)}%` : '');
   const lines = [
-    `Planner validation (${meta.sizeName}): espeak on ${meta.instanceType}'s profile measured here (${meta.workers} engine threads), ${CHARS}-character English texts`,
+    `Planner validation (${meta.sizeName}): espeak on ${meta.instanceType}'s profile measured here (${meta.workers} engine threads), ${meta.chars}-character English texts`,
     '',
     '| load | rate /s | engine speed | measure | predicted | error | predicted at replay speed | measured | replay\'s luck | measured, luck taken out | error | target | agrees |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map((r) => {
       const luck = r.target > 0 && r.luck !== 1 ? `×${r.luck.toFixed(2)}` : '';
       const target = r.target > 0 ? `±${r.target * 100}%` : 'equal';
-      const speed = `${((1 / r.speed) * 100).toFixed(0)}%${r.attempts > 1 ? ` (${r.attempts} replays)` : ''}`;
+      const cv = Number.isFinite(r.serviceCv) ? `, CV ${(r.serviceCv * 100).toFixed(0)}%` : '';
+      const speed = `${((1 / r.speed) * 100).toFixed(0)}%${cv}${r.attempts > 1 ? ` (${r.attempts} replays)` : ''}`;
       const verdict = !r.steady ? `not judged: the machine's speed moves this prediction ${Number.isFinite(r.sway) ? `${(r.sway * 100).toFixed(0)}%` : 'past saturation'}` : r.ok ? 'yes' : '**no**';
       return `| ${(r.load * 100).toFixed(0)}% | ${r.rate.toFixed(2)} | ${speed} | ${r.what} | ${fmt(r.predicted)} | ${err(r, r.predicted)} | ${fmt(r.matched)} | ${fmt(r.measured)} | ${luck} | ${fmt(r.adjusted)} | ${errTo(r)} | ${target} | ${verdict} |`;
     }),
     '',
-    'engine speed: the engine\'s speed in that replay relative to the profile run (the server\'s engine seconds per call); "predicted at replay speed" is the planner given the profile scaled to it, and is what is judged. A replay is judged only when the standard error of its mean speed (from its 10-s windows) moves that prediction by less than the target; otherwise it is replayed (up to 3 times) and, still unsteady, reported as not judged.',
+    'engine speed: the engine\'s speed in that replay relative to the profile run (the server\'s engine seconds per call), and CV how much one request\'s engine time varied in it (the server\'s log); "predicted at replay speed" is the planner given the profile scaled to that speed with that variability (serviceScv = CV²), and is what is judged. A replay is judged only when the standard error of its mean speed (from its 10-s windows) moves that prediction by less than the target; otherwise it is replayed (up to 3 times) and, still unsteady, reported as not judged.',
     '',
-    "replay's luck: the p95 of the planner's own model (one FIFO engine thread, the mean engine time per call at the replay's speed) run on this replay's arrival times, over the same model's long-run p95. A few hundred requests of a queue give a p95 anywhere from −28% to +65% of the steady state at 60% load; the measured p95 divided by the luck is judged.",
+    "replay's luck: the p95 of the planner's own model (one FIFO engine thread) run on this replay's arrival times and each request's own engine time, over the same model's long-run p95 with engine times drawn independently from the replay's. A few hundred requests of a queue give a p95 anywhere from −28% to +65% of the steady state at 60% load; the measured p95 divided by the luck is judged.",
     '',
     `profile: ${JSON.stringify({ throughput: meta.profile.throughput, firstAudioMs: meta.profile.firstAudioMs, charsPerSecond: meta.profile.charsPerSecond })}`,
   ];

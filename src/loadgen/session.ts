@@ -148,6 +148,7 @@ export class Session {
         ...(x.error ? { error: x.error } : {}),
         ...(x.detail ? { detail: x.detail } : {}),
         ...(x.retryAfterS !== undefined ? { retryAfterS: x.retryAfterS } : {}),
+        ...(x.requestId ? { requestId: x.requestId } : {}),
       };
       this.records.push(record);
       this.emit({ type: 'request-end', record });

@@ -40,6 +40,8 @@ export interface RequestRecord {
   detail?: string;
   /** A 429's Retry-After, in seconds. */
   retryAfterS?: number;
+  /** The server's X-Request-Id, which its log lines carry (cosyfleet: `reqId`). */
+  requestId?: string;
 }
 
 export interface Summary {

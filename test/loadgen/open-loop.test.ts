@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServerResponse } from 'node:http';
+import { pino } from 'pino';
 import { answerPcm, stubServer } from './stub-server.js';
 import { startTestServer } from '../helpers/server.js';
 import { metricValue } from '../helpers/wait.js';
@@ -73,6 +74,25 @@ describe('bench, open loop', () => {
     assert.deepEqual(run.texts, { source: 'workload', name: 'bench-mix', meanChars: 24, languages: { cmn: 0.5, en: 0.5 } });
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     assert.equal(metricValue(metrics, 'cosyfleet_jobs_total', { engine: 'espeak', outcome: 'completed' }), t.ok);
+  });
+
+  it('records the server\'s request id, under which its log has the job\'s wait and engine time', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino({ level: 'debug' }, { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) });
+    const server = await startTestServer({}, { logger });
+    closers.push(server.close);
+    const run = await runOpenLoop({ target: { url: server.url, route: 'tts', audioFormat: 'pcm' }, texts: fixedTexts(120, 'en'), rate: 8, durationS: 1, seed: 5 });
+    const ok = run.records.filter((r) => r.outcome === 'ok');
+    assert.ok(ok.length >= 3, `${ok.length} requests`);
+    assert.equal(new Set(ok.map((r) => r.requestId)).size, ok.length, 'one id each');
+    const finished = new Map(lines.filter((l) => l.msg === 'job finished').map((l) => [l.reqId, l]));
+    for (const r of ok) {
+      const job = finished.get(r.requestId);
+      assert.ok(job, `the server logged request ${r.requestId}`);
+      const { engineMs, waitMs, totalMs } = job as { engineMs: number; waitMs: number; totalMs: number };
+      assert.ok(engineMs > 0 && engineMs <= totalMs && waitMs >= 0 && waitMs <= totalMs, JSON.stringify(job));
+      assert.ok(totalMs <= (r.completionMs as number), `the server's ${totalMs} ms fit in the client's ${r.completionMs} ms`);
+    }
   });
 
   it('as a command: --rate with --workload, JSON on stdout', async () => {

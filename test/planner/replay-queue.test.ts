@@ -1,8 +1,8 @@
 // The validation's control variate: Lindley's recursion on given arrivals, and the model's
-// long-run p95 against an independent M/D/1 simulation.
+// long-run p95 against an independent M/D/1 simulation and M/M/1's closed form.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { lindleyWaits, replayP95, steadyP95 } from '../../scripts/replay-queue.js';
+import { lindleyWaits, replayP95, steadyP95, steadyP95Drawn } from '../../scripts/replay-queue.js';
 
 describe('replay queue (validate:planner)', () => {
   it('Lindley: a request waits for the work still ahead of it, and an idle gap resets the queue', () => {
@@ -28,5 +28,26 @@ describe('replay queue (validate:planner)', () => {
     const p95 = steadyP95(600, 1, 0);
     assert.ok(Math.abs(p95 / 2.82 - 1) < 0.03, `p95 ${p95}`);
     assert.throws(() => steadyP95(1000, 1, 0), /saturation/);
+  });
+
+  it("steadyP95Drawn with exponential engine times is M/M/1: the time in system is exponential at μ − λ", () => {
+    // 20,000 exponential quantiles of mean 1 ms; λ = 600/s, so ρ = 0.6 and the time in system
+    // (wait + own service) has p95 ln(20)/(μ − λ) = ln(20)/0.4 ms = 7.49 ms.
+    const n = 20_000;
+    const services = Array.from({ length: n }, (_, k) => -Math.log(1 - (k + 0.5) / n));
+    const p95 = steadyP95Drawn(600, services, 'own');
+    assert.ok(Math.abs(p95 / (Math.log(20) / 0.4) - 1) < 0.03, `p95 ${p95}`);
+    // The wait alone (plus a constant) is below it, and a constant add shifts it exactly.
+    const wait = steadyP95Drawn(600, services, 0);
+    assert.ok(wait < p95, `${wait} < ${p95}`);
+    assert.ok(Math.abs(steadyP95Drawn(600, services, 5) - wait - 5) < 1e-9);
+  });
+
+  it('replayP95 adds each request\'s own service for completion', () => {
+    // Never a queue; each kept request's completion is its own service.
+    const arrivals = Array.from({ length: 100 }, (_, i) => i * 100);
+    const own = (i: number) => (i % 10 === 0 ? 50 : 10);
+    assert.equal(replayP95(arrivals, own, own, () => true), 50);
+    assert.equal(replayP95(arrivals, own, own, (i) => i % 10 !== 0), 10);
   });
 });

@@ -1,7 +1,8 @@
-// `npm run validate:planner`: its verdict rule, and the whole pipeline at its tiny size (a real
-// server measured by cosyfleet bench, the planner's predictions from that profile, open-loop
-// replays at 30/60/90% of capacity and an overload run). The small size is not a CI gate yet:
-// docs/planner.md, "Validation", says what disagrees and why.
+// `npm run validate:planner` as a gate: its verdict rule, and the whole validation at its small
+// size (a real server measured by cosyfleet bench, the planner's predictions from that profile,
+// 400-request open-loop replays at 30/60/90% of capacity and an overload run), which fails when a
+// judged prediction is off by more than the target (p95 latencies 15%, capacity 10%).
+// docs/planner.md, "Validation", says how each replay is judged on a machine whose speed moves.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { validatePlanner, within } from '../../scripts/validate-planner.js';
@@ -17,11 +18,10 @@ describe('validate:planner', () => {
     assert.equal(within(100, 0, 0.15), false);
   });
 
-  it('measures, predicts and replays every load at its tiny size, and reports both sides', async () => {
-    // Too few requests to judge the model: this shows the pipeline works end to end with real
-    // numbers in every row. The verdict is `npm run validate:planner` (docs/planner.md, "Validation").
+  it('--size small: the planner agrees with a real server within the targets (latencies 15%, capacity 10%)', async () => {
     const log: string[] = [];
-    const { rows, report } = await validatePlanner(['--size', 'tiny'], (s) => log.push(s));
+    const { rows, ok, report } = await validatePlanner(['--size', 'small'], (s) => log.push(s));
+    // Whatever the verdict, every row was measured and predicted.
     assert.deepEqual(
       rows.map((r) => `${r.load}:${r.what}`),
       [0.3, 0.6, 0.9].flatMap((l) => [`${l}:p95 first audio (ms)`, `${l}:p95 completion (ms)`, `${l}:instances needed`]).concat(['1:capacity (requests/s per instance)']),
@@ -30,15 +30,16 @@ describe('validate:planner', () => {
       assert.ok(Number.isFinite(r.predicted) && r.predicted > 0, `${r.what} predicted ${r.predicted}`);
       assert.ok(Number.isFinite(r.measured) && r.measured > 0, `${r.what} measured ${r.measured}`);
       assert.ok(r.speed > 0 && Number.isFinite(r.speed), `${r.what}: the engine's speed was read from the server (${r.speed})`);
-      // The replay's luck is the model run on that replay's arrivals: a positive factor wherever
-      // the model has a steady state.
-      if (r.load < 0.9) assert.ok(r.luck > 0 && Number.isFinite(r.luck) && r.adjusted > 0, `${r.load} ${r.what}: luck ${r.luck}`);
+      if (r.load < 1) assert.ok(r.serviceCv > 0 && r.serviceCv < 1, `${r.load}: the engine time per request, from the server's log, varied by ${r.serviceCv}`);
     }
     // The planner's latencies grow with load.
     const fa = rows.filter((r) => r.what === 'p95 first audio (ms)').map((r) => r.predicted);
     assert.ok(fa[0]! < fa[1]! && fa[1]! < fa[2]!, `predicted first audio by load: ${fa.join(', ')}`);
     assert.match(report, /\| load \| rate \/s \| engine speed \| measure \| predicted \|/);
-    assert.match(report, /replay's luck/);
-    assert.ok(log.some((l) => l.startsWith('measuring the espeak profile')));
+    // The verdict: a row the machine's drift kept from being judged neither passes nor fails,
+    // but a run must judge something, and everything judged must agree.
+    const judged = rows.filter((r) => r.steady && r.target > 0);
+    assert.ok(judged.length >= 3, `only ${judged.length} rows judged:\n${report}\n${log.join('\n')}`);
+    assert.ok(ok, `the planner disagrees with the measurement:\n${report}\n${log.join('\n')}`);
   });
 });
