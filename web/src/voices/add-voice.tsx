@@ -2,6 +2,7 @@
 // (or detected), the speaker's gender (or not stated) and their consent, sent as POST /v1/voices. The server is the judge of
 // the audio: its verdict (silent, clipped, too low a rate, too short...) is shown in words beside
 // the recording, with its own message as the detail; other refusals beside the field they name.
+import type { ComponentChildren } from 'preact';
 import { useRef, useState } from 'preact/hooks';
 import { ApiError, type Api, type Voice, type VoicePatch } from '../api/client.js';
 import { useI18n } from '../i18n/i18n.js';
@@ -136,6 +137,29 @@ export function AddVoice({ api, onAdded }: { api: Api; onAdded: (voice: Voice) =
     );
   };
 
+  /** A labelled list for one of the form's choices, with its help and its problem. */
+  const selectField = (field: 'language' | 'gender', value: string, set: (value: string) => void, options: ComponentChildren, help?: MessageKey) => (
+    <div class="field">
+      <label for={`voice-${field}`}>{t(`voices.${field}`)}</label>
+      <select
+        id={`voice-${field}`}
+        ref={refs[field] as { current: HTMLSelectElement | null }}
+        value={value}
+        aria-invalid={problems.field[field] ? 'true' : 'false'}
+        aria-describedby={described(field, help ? `voice-${field}-help` : undefined)}
+        onChange={(e) => (set(e.currentTarget.value), clear(field))}
+      >
+        {options}
+      </select>
+      {help && (
+        <p id={`voice-${field}-help`} class="help">
+          {t(help)}
+        </p>
+      )}
+      {fieldError(field)}
+    </div>
+  );
+
   return (
     <form class="card add-voice" aria-labelledby="add-voice-title" onSubmit={submit} noValidate data-testid="add-voice">
       <h2 id="add-voice-title">{t('voices.add.title')}</h2>
@@ -207,38 +231,13 @@ export function AddVoice({ api, onAdded }: { api: Api; onAdded: (voice: Voice) =
           />
           {fieldError('name')}
         </div>
-        <div class="field">
-          <label for="voice-language">{t('voices.language')}</label>
-          <select
-            id="voice-language"
-            ref={refs.language as { current: HTMLSelectElement | null }}
-            value={language}
-            aria-invalid={problems.field.language ? 'true' : 'false'}
-            aria-describedby={described('language')}
-            onChange={(e) => (setLanguage(e.currentTarget.value as VoiceLanguage | ''), clear('language'))}
-          >
+        {selectField('language', language, (v) => setLanguage(v as VoiceLanguage | ''), (
+          <>
             <option value="">{t('voices.language.detect')}</option>
             <LanguageOptions languages={LANGUAGES} />
-          </select>
-          {fieldError('language')}
-        </div>
-        <div class="field">
-          <label for="voice-gender">{t('voices.gender')}</label>
-          <select
-            id="voice-gender"
-            ref={refs.gender as { current: HTMLSelectElement | null }}
-            value={gender}
-            aria-invalid={problems.field.gender ? 'true' : 'false'}
-            aria-describedby={described('gender', 'voice-gender-help')}
-            onChange={(e) => (setGender(isGender(e.currentTarget.value) ? e.currentTarget.value : ''), clear('gender'))}
-          >
-            <GenderOptions />
-          </select>
-          <p id="voice-gender-help" class="help">
-            {t('voices.gender.help')}
-          </p>
-          {fieldError('gender')}
-        </div>
+          </>
+        ))}
+        {selectField('gender', gender, (v) => setGender(isGender(v) ? v : ''), <GenderOptions />, 'voices.gender.help')}
       </div>
       <div class="field">
         <div class="checkbox">
