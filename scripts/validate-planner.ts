@@ -455,8 +455,7 @@ export async function validatePlanner(argv: string[], log: (s: string) => void =
     // over a window count the same work however the speed moved within it.
     rows.push(row({ load: 1, rate: over, speed: overSpeed, serviceCv: NaN, steady: true, attempts: 1, sway: 0 }, 'capacity (requests/s per instance)', capacityRps, capacityRps / overSpeed, sustained, 1, TARGET.capacity));
 
-    // A run that could judge no load level has shown nothing: it fails too.
-    const ok = rows.every((r) => r.ok) && rows.some((r) => r.steady && r.load < 1);
+    const ok = verdict(rows);
     const report = render(rows, { sizeName, workers, instanceType, chars, profile: profile as unknown as Record<string, unknown> });
     const recordsFile = argv[argv.indexOf('--records') + 1];
     if (argv.includes('--records') && recordsFile) writeFileSync(recordsFile, JSON.stringify({ profile, rows, replays }));
@@ -479,6 +478,15 @@ function row(
 ): Row {
   const adjusted = measured / luck;
   return { ...judged, what, predicted, matched, measured, luck, adjusted, target, ok: !judged.steady || within(matched, adjusted, target) };
+}
+
+/** Latency rows a run must judge: a run the machine's drift kept from judging has shown nothing, and fails. */
+export const MIN_JUDGED = 3;
+
+/** The run's verdict: every judged row agrees, and at least MIN_JUDGED latency rows were judged. */
+export function verdict(rows: readonly Row[]): boolean {
+  const judged = rows.filter((r) => r.steady && r.target > 0 && r.load < 1).length;
+  return rows.every((r) => r.ok) && judged >= MIN_JUDGED;
 }
 
 /** Whether a prediction is within `target` of the (luck-adjusted) measurement. */
