@@ -128,19 +128,19 @@ export function exchange(target: Target, text: string, language: LanguageCode, s
   let firstAudioMs: number | null = null;
   return new Promise<Exchange>((resolve) => {
     let settled = false;
+    /** The server's X-Request-Id, once its headers are in: every ending carries it. */
+    let requestId: { requestId: string } | Record<string, never> = {};
     const finish = (x: Exchange) => {
       if (settled) return;
       settled = true;
-      resolve(x);
+      resolve({ ...x, ...requestId });
     };
     const fail = (err: unknown) => {
-      if (signal.aborted) return finishWithId({ outcome: 'aborted', status, firstAudioMs, completionMs: null, audioSeconds: null, error: 'aborted' });
+      if (signal.aborted) return finish({ outcome: 'aborted', status, firstAudioMs, completionMs: null, audioSeconds: null, error: 'aborted' });
       const n = networkCode(err);
-      finishWithId({ outcome: 'network_error', status, firstAudioMs, completionMs: null, audioSeconds: null, error: `network ${n.code}`, detail: n.detail.slice(0, DETAIL_CHARS) });
+      finish({ outcome: 'network_error', status, firstAudioMs, completionMs: null, audioSeconds: null, error: `network ${n.code}`, detail: n.detail.slice(0, DETAIL_CHARS) });
     };
     const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    let requestId: { requestId: string } | Record<string, never> = {};
-    const finishWithId = (x: Exchange) => finish({ ...x, ...requestId });
     const req = request(url, { method: init.method, headers: { ...init.headers, 'content-length': String(body.length) }, signal, ...(agent ? { agent } : {}) }, (res) => {
       status = res.statusCode ?? null;
       const id = res.headers['x-request-id'];
@@ -161,7 +161,7 @@ export function exchange(target: Target, text: string, language: LanguageCode, s
         });
         const retryAfter = Number(res.headers['retry-after']);
         res.on('end', () =>
-          finishWithId({
+          finish({
             outcome: 'http_error', status, firstAudioMs: null, completionMs: null, audioSeconds: null, error: `http ${status}`, detail: errorDetail(Buffer.concat(parts).toString('utf8')),
             ...(status === 429 && res.headers['retry-after'] !== undefined && Number.isFinite(retryAfter) && retryAfter >= 0 ? { retryAfterS: retryAfter } : {}),
           }),
@@ -180,8 +180,8 @@ export function exchange(target: Target, text: string, language: LanguageCode, s
         const completionMs = performance.now() - t0;
         void meter.seconds().then((measured) => {
           if ('error' in measured || measured.seconds <= 0) {
-            finishWithId({ outcome: 'bad_audio', status, firstAudioMs, completionMs, audioSeconds: null, error: 'bad audio', detail: 'error' in measured ? measured.error : 'the response held no audio' });
-          } else finishWithId({ outcome: 'ok', status, firstAudioMs: firstAudioMs ?? completionMs, completionMs, audioSeconds: measured.seconds });
+            finish({ outcome: 'bad_audio', status, firstAudioMs, completionMs, audioSeconds: null, error: 'bad audio', detail: 'error' in measured ? measured.error : 'the response held no audio' });
+          } else finish({ outcome: 'ok', status, firstAudioMs: firstAudioMs ?? completionMs, completionMs, audioSeconds: measured.seconds });
         });
       });
     });

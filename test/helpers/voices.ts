@@ -42,10 +42,19 @@ export async function blobFiles(dataDir: string): Promise<string[]> {
 }
 
 /** Voice rows in DATA_DIR/cosyfleet.db, read with a separate connection. */
-export function voiceRows(dataDir: string): { id: string; gender: string | null }[] {
+export function voiceRows(dataDir: string): { id: string }[] {
+  return readVoices(dataDir, 'SELECT id FROM voices ORDER BY id') as { id: string }[];
+}
+
+/** A voice's gender as the database holds it (undefined: no such row). */
+export function storedGender(dataDir: string, id: string): string | null | undefined {
+  return (readVoices(dataDir, 'SELECT id, gender FROM voices ORDER BY id') as { id: string; gender: string | null }[]).find((r) => r.id === id)?.gender;
+}
+
+function readVoices(dataDir: string, sql: string): unknown[] {
   const db = new Database(join(dataDir, 'cosyfleet.db'), { readonly: true, fileMustExist: true });
   try {
-    return db.prepare('SELECT id, gender FROM voices ORDER BY id').all() as { id: string; gender: string | null }[];
+    return db.prepare(sql).all();
   } finally {
     db.close();
   }

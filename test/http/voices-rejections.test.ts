@@ -117,7 +117,8 @@ describe('voice uploads that are refused', () => {
     await expectError(await uploadVoice(url, {}), 400, 'missing_field', 'audio');
     await expectError(await uploadVoice(url, { audio: { bytes: wav }, fields: { transcript: undefined } }), 400, 'missing_field', 'transcript');
     await expectError(await uploadVoice(url, { audio: { bytes: wav }, fields: { name: undefined } }), 400, 'missing_field', 'name');
-    await expectError(await uploadVoice(url, { audio: { bytes: wav }, fields: { gender: 'female' } }), 400, 'unknown_field', 'gender');
+    await expectError(await uploadVoice(url, { audio: { bytes: wav }, fields: { accent: 'british' } }), 400, 'unknown_field', 'accent');
+    await expectError(await uploadVoice(url, { audio: { bytes: wav }, fields: { gender: 'robot' } }), 400, 'invalid_value', 'gender');
     await expectError(await uploadVoice(url, { audio: { bytes: wav }, fields: { transcript: 'Bad [UW7] token.' } }), 400, 'invalid_token', 'transcript');
     await expectError(await uploadVoice(url, { audio: { bytes: wav }, fields: { transcript: '  ' } }), 400, 'invalid_value', 'transcript');
     await expectError(await uploadVoice(url, { audio: { bytes: wav }, fields: { transcript: 'a'.repeat(501) } }), 400, 'invalid_value', 'transcript');

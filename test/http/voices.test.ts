@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { decodeWithFfmpeg, ffmpegGenerate, ffprobeJson, tempDir, writeTemp } from '../../src/audio/test-helpers.js';
 import { int16ToFloat32, rms } from '../../src/audio/pcm.js';
 import { startTestServer, postJson, type TestServer } from '../helpers/server.js';
-import { blobFiles, expectError, speech, TRANSCRIPT, uploadVoice, voiceRows } from '../helpers/voices.js';
+import { blobFiles, expectError, speech, storedGender, TRANSCRIPT, uploadVoice, voiceRows } from '../helpers/voices.js';
 
 interface VoiceJson {
   id: string;
@@ -178,7 +178,7 @@ describe('voice library', () => {
     assert.equal(((await (await patch({ gender: 'male' })).json()) as VoiceJson).gender, 'male');
     const cleared = (await (await patch({ gender: null })).json()) as VoiceJson;
     assert.equal(cleared.gender, null);
-    assert.equal(voiceRows(server.config.dataDir).find((r) => r.id === voice.id)?.gender, null, 'cleared in the database too');
+    assert.equal(storedGender(server.config.dataDir, voice.id), null, 'cleared in the database too');
     assert.equal((await fetch(`${server.url}/v1/voices/${voice.id}`, { method: 'DELETE' })).status, 204);
 
     const empty = await uploadVoice(server.url, { audio: { bytes: low }, fields: { gender: '' } });
