@@ -9,7 +9,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { connect as h2connect } from 'node:http2';
 import https from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,18 +17,11 @@ import { loadConfig } from '../src/config/config.js';
 import { selfSignedCert, startNginx } from '../src/deploy/nginx/harness.js';
 import { defaultNginxOptions } from '../src/deploy/nginx/options.js';
 import { renderNginxConfig } from '../src/deploy/nginx/render.js';
+import { freePort } from '../src/util/free-port.js';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '40' }, json: { type: 'boolean', default: false } } });
 const rounds = Math.max(1, Number(values.rounds));
 const BODY = JSON.stringify({ text: 'The first audio of a streamed answer.', language: 'en', format: 'pcm', stream: true });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Milliseconds from sending the request to its first body byte; the rest is read and dropped. */
 function firstByteHttp1(send: (onResponse: (res: http.IncomingMessage) => void) => http.ClientRequest): Promise<number> {

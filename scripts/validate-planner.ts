@@ -23,7 +23,6 @@
 // value with the replay's luck taken out (within()).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +34,7 @@ import { parseUserProfiles } from '../src/planner/profiles.js';
 import { exactQuantile } from '../src/planner/queueing.js';
 import { Fields } from '../src/planner/validate.js';
 import { validateWorkload } from '../src/planner/workload.js';
+import { freePort } from '../src/util/free-port.js';
 import { replayP95, steadyP95Drawn } from './replay-queue.js';
 
 interface Size {
@@ -110,17 +110,6 @@ function parseArgs(argv: string[]): { size: Size; sizeName: string; out?: string
   if (!Number.isInteger(workers) || workers < 1) throw new Error('--workers must be a whole number');
   const out = get('--out');
   return { size, sizeName, instanceType: get('--instance-type') ?? 'c7i.large', workers, ...(out ? { out } : {}) };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** The real CLI (`cosyfleet serve`) in its own process, the engine with `workers` threads. */

@@ -24,6 +24,7 @@ import type { SynthesisRequest, SynthesizeOptions } from '../../src/engines/engi
 import { runDeployNginx } from '../../src/deploy/nginx/command.js';
 import { selfSignedCert, startNginx, testConfig, type RunningNginx } from '../../src/deploy/nginx/harness.js';
 import { defaultNginxOptions, type NginxOptions } from '../../src/deploy/nginx/options.js';
+import { freePort } from '../../src/util/free-port.js';
 import { renderNginxConfig } from '../../src/deploy/nginx/render.js';
 
 /** Holds engine calls whose text contains a marker until the test releases that marker. */
@@ -76,14 +77,6 @@ function lastGranule(bytes: Buffer): bigint {
     at += size;
   }
   return granule;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 interface Answer {
