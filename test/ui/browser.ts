@@ -50,6 +50,18 @@ export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
 
+/** Waits until the media element at `selector` has played past 0.2 s or to its end (a function, not a string: the CSP forbids eval). */
+export function played(page: Page, selector: string): Promise<unknown> {
+  return page.waitForFunction(
+    (sel) => {
+      const el = (globalThis as unknown as { document: { querySelector(q: string): { currentTime: number; ended: boolean } | null } }).document.querySelector(sel);
+      return el !== null && (el.currentTime > 0.2 || el.ended);
+    },
+    selector,
+    { timeout: WAIT_MS },
+  );
+}
+
 /** The page's width against its viewport's: a page that fits has no horizontal scrolling. */
 export async function widths(page: Page): Promise<{ scroll: number; client: number }> {
   return (await page.evaluate('({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth })')) as { scroll: number; client: number };

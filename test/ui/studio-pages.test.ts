@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core';
 import { EspeakEngine } from '../../src/engines/espeak/engine.js';
 import { GateEngine } from '../helpers/gate-engine.js';
 import { postJson, startTestServer, type TestServer } from '../helpers/server.js';
-import { assertFitsPhone, DESKTOP, seriousViolations, StudioHarness, WAIT_MS } from './browser.js';
+import { assertFitsPhone, DESKTOP, played, seriousViolations, StudioHarness } from './browser.js';
 
 const SENTENCE = 'Meet Qwzx today.';
 const FIRST = '[K][W][IH1][Z]';
@@ -24,17 +24,6 @@ interface EntryWire {
 interface OutputWire {
   id: string;
 }
-
-/** Waits until the media element at `selector` has played past 0.2 s or to its end (a function, not a string: the CSP forbids eval). */
-const played = (page: Page, selector: string) =>
-  page.waitForFunction(
-    (sel) => {
-      const el = (globalThis as unknown as { document: { querySelector(q: string): { currentTime: number; ended: boolean } | null } }).document.querySelector(sel);
-      return el !== null && (el.currentTime > 0.2 || el.ended);
-    },
-    selector,
-    { timeout: WAIT_MS },
-  );
 
 const harness = new StudioHarness();
 let server: TestServer;

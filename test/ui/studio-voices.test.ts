@@ -13,7 +13,7 @@ import { decodeAudio } from '../../src/audio/decoders.js';
 import { encodeWav, wavSampleRate } from '../../web/src/voices/wav.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { expectError, speech, TRANSCRIPT, uploadVoice } from '../helpers/voices.js';
-import { assertFitsPhone, DESKTOP, screenshot, seriousViolations, StudioHarness, WAIT_MS } from './browser.js';
+import { assertFitsPhone, DESKTOP, played, screenshot, seriousViolations, StudioHarness } from './browser.js';
 
 interface VoiceWire {
   id: string;
@@ -47,17 +47,6 @@ function tone(amplitude: number, seconds: number, shape: 'sine' | 'square' = 'si
   }
   return encodeWav([samples], rate);
 }
-
-/** Waits until the media element at `selector` has played past 0.2 s or to its end (a function, not a string: the CSP forbids eval). */
-const played = (selector: string) =>
-  page.waitForFunction(
-    (sel) => {
-      const el = (globalThis as unknown as { document: { querySelector(q: string): { currentTime: number; ended: boolean } | null } }).document.querySelector(sel);
-      return el !== null && (el.currentTime > 0.2 || el.ended);
-    },
-    selector,
-    { timeout: WAIT_MS },
-  );
 
 /** Chooses "Upload a file", sets `bytes` as the file and submits with a valid name, transcript and consent. */
 async function uploadThroughPage(bytes: Uint8Array, filename: string): Promise<void> {
@@ -158,7 +147,7 @@ describe('the Voices page', () => {
     const playback = page.locator('[data-testid=record-playback]');
     assert.match((await playback.getAttribute('src')) ?? '', /^blob:/);
     await playback.evaluate((el) => (el as unknown as { play(): Promise<void> }).play());
-    await played('[data-testid=record-playback]');
+    await played(page, '[data-testid=record-playback]');
     const duration = await playback.evaluate((el) => (el as unknown as { duration: number }).duration);
     assert.ok(Math.abs(duration - seconds) < 0.01, `the WAV holds ${duration} s, the timer said ${seconds} s`);
     assert.deepEqual(problems, []);
@@ -248,7 +237,7 @@ describe('the Voices page', () => {
     const [voice] = await library();
     await page.getByRole('button', { name: 'Play Mic voice' }).click();
     const audio = `[data-testid=voice-table] tr[data-id=${voice?.id}] audio`;
-    await played(audio);
+    await played(page, audio);
     assert.match((await page.locator(audio).getAttribute('src')) ?? '', /^blob:/);
     assert.deepEqual(problems, []);
   });
