@@ -11,6 +11,7 @@ import { useFleet } from '../fleet/use-fleet.js';
 import { WorkersTable } from '../fleet/workers-table.js';
 import { useI18n } from '../i18n/i18n.js';
 import { KeyField } from '../common/key-field.js';
+import { useKeyCheck } from '../common/use-key-check.js';
 
 const MINUTES = 15;
 
@@ -161,29 +162,13 @@ function History({ fleet }: { fleet: Fleet }) {
 
 function AdminKeyForm({ message, onKey }: { message: string; onKey: (key: string) => void }) {
   const { t } = useI18n();
-  const [value, setValue] = useState('');
-  const [checking, setChecking] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const inputRef = useRef<HTMLInputElement>(null);
-
-  const submit = (event: Event) => {
-    event.preventDefault();
-    const key = value.trim();
-    if (key === '') return;
-    setChecking(true);
-    setError(null);
-    // Tried before it is used, so a wrong key is refused here in the server's words.
-    createFleetApi(() => key)
-      .fleet(1)
-      .then(
-        () => onKey(key),
-        (err: unknown) => {
-          setChecking(false);
-          setError(needsAdminKey(err) && err instanceof Error ? t('fleet.keyRefused', { message: err.message }) : err instanceof Error ? err.message : String(err));
-          inputRef.current?.focus();
-        },
-      );
-  };
+  const { value, setValue, checking, error, submit } = useKeyCheck({
+    tryKey: (key) => createFleetApi(() => key).fleet(1),
+    accepted: (key) => onKey(key),
+    refusal: (err) => (needsAdminKey(err) && err instanceof Error ? t('fleet.keyRefused', { message: err.message }) : err instanceof Error ? err.message : String(err)),
+    onRefused: () => inputRef.current?.focus(),
+  });
 
   return (
     <form class="card" onSubmit={submit} aria-labelledby="fleet-admin-title" data-testid="fleet-needs-admin">

@@ -1,30 +1,18 @@
 // Asks for the API key when the service wants one (AUTH=keys): the key is tried against the
 // service before it is kept, and a refusal is shown in the server's words.
-import { useState } from 'preact/hooks';
 import { ApiError, type Api, type EngineInfo } from '../api/client.js';
 import { useI18n } from '../i18n/i18n.js';
 import { KeyField } from '../common/key-field.js';
+import { useKeyCheck } from '../common/use-key-check.js';
 
 export function KeyPrompt({ api, problem, onAccepted, onCancel }: { api: Api; problem: string | null; onAccepted: (key: string, engines: EngineInfo[]) => void; onCancel?: () => void }) {
   const { t } = useI18n();
-  const [value, setValue] = useState('');
-  const [checking, setChecking] = useState(false);
-  const [error, setError] = useState<string | null>(problem);
-
-  const submit = (event: Event) => {
-    event.preventDefault();
-    const key = value.trim();
-    if (key === '') return;
-    setChecking(true);
-    setError(null);
-    api.engines(key).then(
-      (engines) => onAccepted(key, engines),
-      (err: unknown) => {
-        setChecking(false);
-        setError(err instanceof ApiError ? err.message : String(err));
-      },
-    );
-  };
+  const { value, setValue, checking, error, submit } = useKeyCheck({
+    tryKey: (key) => api.engines(key),
+    accepted: onAccepted,
+    refusal: (err) => (err instanceof ApiError ? err.message : String(err)),
+    initialError: problem,
+  });
 
   return (
     <form class="key-prompt card" onSubmit={submit} aria-labelledby="key-title">
