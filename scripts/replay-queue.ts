@@ -46,17 +46,10 @@ export function replayP95(arrivalsMs: readonly number[], service: Service, add: 
 }
 
 /**
- * The same model's long-run p95 of (wait + addMs): Poisson arrivals at `ratePerS` and a constant
- * service, `n` of them after a warm-up of the same length.
- */
-export function steadyP95(ratePerS: number, serviceMs: number, addMs: number, n = 400_000, seed = 1): number {
-  return steadyP95Drawn(ratePerS, [serviceMs], addMs, n, seed);
-}
-
-/**
- * steadyP95 with every request's service drawn at random from `servicesMs` (a replay's engine
- * times: the model's M/G/1 with that very distribution); `add` is a constant (first audio) or
- * 'own' (completion: the request's own service after its wait).
+ * The same model's long-run p95 of (wait + add): Poisson arrivals at `ratePerS`, `n` of them after
+ * a warm-up of the same length, every request's service drawn at random from `servicesMs` (a
+ * replay's engine times: the model's M/G/1 with that very distribution; one value: M/D/1); `add`
+ * is a constant (first audio) or 'own' (completion: the request's own service after its wait).
  */
 export function steadyP95Drawn(ratePerS: number, servicesMs: readonly number[], add: number | 'own', n = 400_000, seed = 1): number {
   if (servicesMs.length === 0) throw new Error('no service times to draw from');

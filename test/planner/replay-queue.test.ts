@@ -2,7 +2,7 @@
 // long-run p95 against an independent M/D/1 simulation and M/M/1's closed form.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { lindleyWaits, replayP95, steadyP95, steadyP95Drawn } from '../../scripts/replay-queue.js';
+import { lindleyWaits, replayP95, steadyP95Drawn } from '../../scripts/replay-queue.js';
 
 describe('replay queue (validate:planner)', () => {
   it('Lindley: a request waits for the work still ahead of it, and an idle gap resets the queue', () => {
@@ -22,12 +22,12 @@ describe('replay queue (validate:planner)', () => {
     assert.ok(p > 10 * 95 && p <= 10 * 99, `p95 of waits 500..990: ${p}`);
   });
 
-  it("steadyP95 matches M/D/1's mean-wait law and its known p95 at 60% load", () => {
+  it("steadyP95Drawn with one service time matches M/D/1's known p95 at 60% load", () => {
     // M/D/1 at ρ = 0.6 with D = 1: the wait's p95 is 2.82 D (an independent 400k-arrival
     // simulation in Python, seed 1), and P(W > 0) = ρ, so with no added time the 40th percentile is 0.
-    const p95 = steadyP95(600, 1, 0);
+    const p95 = steadyP95Drawn(600, [1], 0);
     assert.ok(Math.abs(p95 / 2.82 - 1) < 0.03, `p95 ${p95}`);
-    assert.throws(() => steadyP95(1000, 1, 0), /saturation/);
+    assert.throws(() => steadyP95Drawn(1000, [1], 0), /saturation/);
   });
 
   it("steadyP95Drawn with exponential engine times is M/M/1: the time in system is exponential at μ − λ", () => {
